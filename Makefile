@@ -38,10 +38,21 @@ test-nbs: install
 	$(BIN)/nbdev_test --n_workers $(JOBS) --do_print
 
 test-py: install
-	$(PY) -m pytest -q -p no:cacheprovider -n $(JOBS) --dist loadfile tests
+	$(PY) -m pytest -q -p no:cacheprovider -n $(JOBS) --dist loadfile --ignore=tests/test_sync.py tests
 
-bench: install
-	$(BIN)/python bench/run_all.py --data ../shared/data
+# Benchmarks against peer libraries (their own environment, pandas < 3); QUICK=1 for one seed.
+SHARED_DATA ?= ../shared/data
+PEERS := bench/peers/.venv
+BENCHES ?= behavior recommend sentiment forecast
+
+$(PEERS)/.installed: bench/peers/requirements.txt
+	@test -x $(PEERS)/bin/python || $(PYTHON) -m venv $(PEERS)
+	$(PEERS)/bin/python -m pip install -q --upgrade pip
+	$(PEERS)/bin/python -m pip install -q -r bench/peers/requirements.txt
+	@touch $@
+
+bench: install $(PEERS)/.installed
+	@set -e; for b in $(BENCHES); do echo "== bench/$$b.py"; $(PY) bench/$$b.py --data $(SHARED_DATA) $(if $(QUICK),--quick); done
 
 clean:
 	rm -rf site _proc _docs .pytest_cache
