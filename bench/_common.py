@@ -48,11 +48,12 @@ def _fmt(v):
 def markdown_table(rows, metrics=None) -> str:
     "Rows as one Markdown table: dataset, task, method, peer, metrics..., fit_s, wall_s."
     metrics = metrics or list(dict.fromkeys(k for r in rows for k in r['metrics']))
-    head = ['dataset', 'task', 'method', 'peer', *metrics, 'fit_s', 'wall_s']
+    timings = [t for t in ('fit_s', 'wall_s') if t not in metrics]
+    head = ['dataset', 'task', 'method', 'peer', *metrics, *timings]
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|'*len(head)]
     for r in rows:
         lines.append('| ' + ' | '.join([r['dataset'], r['task'], r['method'], 'yes' if r.get('peer') else '',
-                                        *[_fmt(r['metrics'].get(m)) for m in metrics], _fmt(r.get('fit_s')), _fmt(r.get('wall_s'))]) + ' |')
+                                        *[_fmt(r['metrics'].get(m)) for m in metrics], *[_fmt(r.get(t)) for t in timings]]) + ' |')
     return '\n'.join(lines) + '\n'
 
 def write_results(name, rows, title=None, notes='') -> Path:

@@ -1,0 +1,110 @@
+"""Protocol R (Online Retail purchases, global 90-day time split) and Taobao (leave-last-out by time per user):
+every shopnb recommender and the peers (`implicit` ALS with bm25 weights, `implicit` cosine item-kNN) on the same
+split files, evaluated by one function (`shopnb.recommend.evaluate`), in one run.
+
+usage: nice -n 5 .venv/bin/python bench/recommend.py --data ../shared/data [--quick] [--datasets online_retail,taobao]
+"""
+from __future__ import annotations
+import argparse, os, sys, tempfile, time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault('SHOPNB_PROGRESS', '0')
+import numpy as np, pandas as pd
+from _common import shared_data, versions, row, run_peer, write_results, ROOT
+from shopnb import recommend as rec
+
+METRICS = ['recall@10', 'recall@20', 'ndcg@10', 'hr@10', 'mrr@10', 'coverage@10']
+K = (10, 20)
+
+def online_retail_split(data: Path):
+    "Protocol R: sale lines with a customer id, test = the last 90 days."
+    from shopnb.datasets import online_retail_lines
+    d = data/'online_retail'
+    lines = online_retail_lines([d/'online_retail_ii_2009_2010.parquet', d/'online_retail.parquet'])
+    sale = lines[lines.is_sale & lines.customer_id.notna()]
+    inter = rec.as_interactions(sale, user='customer_id', item='stock_code', ts='ts')
+    return rec.temporal_split(inter, test_days=90)
+
+def taobao_split(data: Path):
+    "Taobao head: events weighted by type (view 1, fav 2, cart 3, purchase 5), each user's last event held out."
+    from shopnb.datasets import clickstream
+    shop = clickstream(data/'clickstream'/'taobao_user_behavior_head.parquet')
+    return rec.leave_last_out(rec.interactions(shop, source='events'))
+
+def shopnb_models(dataset: str, quick: bool, seed: int):
+    "Name -> (factory, tuning grid or None). The blend's weights are tuned on a validation split cut from train."
+    sas = dict(seed=seed, threads=1, max_seconds=60 if quick else 300, epochs=10 if quick else 40)
+    if dataset == 'taobao': sas |= dict(max_len=50, d=64, dropout=0.3)
+    lam = 250.0
+    hl = 60.0 if dataset == 'online_retail' else 1.0  # half-life (days) of the recency weighting of a user's items
+    return {
+        'popular': (lambda: rec.Popular(), None),
+        'recent_popular (30 d)': (lambda: rec.Popular(recent_days=30), None),
+        'history': (lambda: rec.History(), None),
+        'itemknn': (lambda: rec.ItemKNN(), None),
+        'ease': (lambda: rec.EASE(lam=lam), None),
+        'ease (recency-weighted input)': (lambda: rec.EASE(lam=lam, half_life_days=hl), None),
+        'blend (history + ease)': (lambda **p: rec.repeat_blend(lam=lam, ease_half_life_days=hl, **p), {'ease_weight': [0.1, 0.5]}),
+        'reranker': (lambda: rec.Reranker(lam=lam, seed=seed, half_life_days=hl, label_days=90 if dataset == 'online_retail' else 1), None),
+        'sasrec': (lambda: rec.SASRec(**sas), None),
+    }
+
+def run_dataset(name, split, quick, seed, log):
+    rows, vers = [], versions('numpy', 'pandas', 'scipy', 'scikit-learn', 'torch')
+    info = dict(train_rows=len(split.train), test_rows=len(split.test), eval_users=len(split.users),
+                eval_users_new=len(split.truth(new=True)), items=len(split.items), **split.info)
+    log(f"{name}: {split} {split.info}")
+    def add(method, res, peer, fit_s, predict_s, wall_s, v, **extra):
+        for task in ('all', 'new'):
+            rows.append(row(name, task, method, {m: round(res[task][m], 4) for m in METRICS} | {'n_users': res[task]['n_users']},
+                            peer=peer, fit_s=fit_s, predict_s=predict_s, wall_s=wall_s, versions=v, seed=seed, split=info, **extra))
+    for method, (make, grid) in shopnb_models(name, quick, seed).items():
+        t0 = time.perf_counter(); extra = {}
+        if grid:
+            best, table = rec.tune(make, grid, split, metric='ndcg@10')
+            extra['tuned'] = best; extra['tune_s'] = round(time.perf_counter() - t0, 2)
+            model = make(**best)
+        else: model = make()
+        t1 = time.perf_counter(); model.fit(split.train); fit_s = time.perf_counter() - t1
+        t2 = time.perf_counter(); res = rec.evaluate(model, split, k=K); pred_s = time.perf_counter() - t2
+        if isinstance(model, rec.SASRec): extra['epochs'] = len(model.losses_)
+        add(method, res, False, round(fit_s, 2), round(pred_s, 2), round(time.perf_counter() - t0, 2), vers, **extra)
+        log(f"  {method}: ndcg@10 {res['all']['ndcg@10']:.4f} / new {res['new']['ndcg@10']:.4f}  fit {fit_s:.1f}s {extra}")
+    with tempfile.TemporaryDirectory() as tmp:
+        split.train[['user_id', 'item_id', 'weight']].to_parquet(Path(tmp)/'train.parquet')
+        pd.DataFrame({'user_id': split.users}).to_parquet(Path(tmp)/'users.parquet')
+        t0 = time.perf_counter()
+        out = run_peer(ROOT/'bench'/'peers'/'recommend_peers.py', tmp, max(K), seed, 1)
+        wall = time.perf_counter() - t0
+        for method, tm in out['methods'].items():
+            recs = {t: pd.read_parquet(Path(tmp)/f'{method}_{t}.parquet') for t in ('all', 'new')}
+            res = rec.evaluate(recs, split, k=K)
+            add(method, res, True, tm['fit_s'], tm['predict_s'], round(wall, 2), out['versions'])
+            log(f"  {method}: ndcg@10 {res['all']['ndcg@10']:.4f} / new {res['new']['ndcg@10']:.4f}  fit {tm['fit_s']:.1f}s")
+    return rows
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--data', default=None, help='shared data folder (default ../shared/data)')
+    ap.add_argument('--quick', action='store_true', help='shorter sequence-model training')
+    ap.add_argument('--datasets', default='online_retail,taobao', help='comma-separated: online_retail, taobao')
+    ap.add_argument('--seed', type=int, default=0)
+    a = ap.parse_args(argv)
+    data = shared_data(a.data)
+    log = lambda m: print(f"[{time.strftime('%H:%M:%S')}] {m}", file=sys.stderr, flush=True)
+    rows = []
+    for ds in a.datasets.split(','):
+        split = {'online_retail': online_retail_split, 'taobao': taobao_split}[ds](data)
+        rows += run_dataset(ds, split, a.quick, a.seed, log)
+    notes = ("Protocol R (docs/protocols.md): Online Retail sale lines with a customer, test = last 90 days "
+             "(2011-09-11 .. 2011-12-09), evaluated users = customers with an invoice in both periods, full-catalogue ranking "
+             "over items seen in train. Taobao head: events weighted view 1 / fav 2 / cart 3 / buy 5, each user's last event "
+             "held out (users with at least 2 events; targets unseen in train dropped). Task `new`: ground truth and candidates "
+             "exclude the user's train items. Peers run in bench/peers/.venv on the same split files; every method is scored "
+             f"by shopnb.recommend.evaluate. Seed {a.seed}{' (quick run)' if a.quick else ''}.")
+    write_results('recommend', rows, title='Recommendation benchmark', notes=notes)
+    log(f"wrote {ROOT/'bench'/'results'/'recommend.json'}")
+
+if __name__ == '__main__':
+    main()
