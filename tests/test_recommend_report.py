@@ -4,7 +4,7 @@ import pytest
 from shopnb.reports import run_report
 
 MODELS = ('popular', 'history', 'itemknn', 'ease', 'blend', 'reranker', 'sasrec')
-PARAMS = dict(split='leave_last_out', models=','.join(MODELS), k=10, seed=0,
+PARAMS = dict(split='leave_last_out', models=list(MODELS), k=10, seed=0,
               sasrec_epochs=20, sasrec_max_seconds=0.0, n_examples=2)
 
 
