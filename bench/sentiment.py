@@ -1,0 +1,197 @@
+"""Review sentiment benchmark, protocol S (Women's E-Commerce Clothing Reviews).
+
+One run, one split per (task, seed): majority, VADER (peer, own environment), TF-IDF + LR, frozen MiniLM + LR,
+fine-tuned MiniLM (full training data, and the report's capped default), plus inference throughput of the
+fine-tuned model: fp32 with fixed padding to 128 vs int8 dynamic quantization with length-sorted dynamic padding.
+
+usage: python bench/sentiment.py --data ../shared/data [--quick] [--tasks binary 3class] [--methods ...]
+"""
+from __future__ import annotations
+import argparse, json, os, sys, tempfile, time
+from pathlib import Path
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import shared_data, versions, row, run_peer, write_results, ROOT, RESULTS  # noqa: E402
+
+os.environ.setdefault('SHOPNB_PROGRESS', '0')
+from shopnb.core import set_threads, get_logger  # noqa: E402
+from shopnb.sentiment import (sentiment_frame, split_frame, cap_frame, classification_metrics, make_model,  # noqa: E402
+                              EmbeddingClassifier, TransformerClassifier, throughput)
+
+log = get_logger('bench.sentiment')
+DATASET = 'womens_clothing_reviews'
+NAME = 'sentiment'
+
+# Fine-tuning recipe for the full training data (see the notes written into the results).
+FINETUNE = dict(max_length=128, batch_size=32, lr=1e-4, warmup=0.1, epochs=1, evals_per_epoch=2, patience=2, bucket=50)
+# The report's default, capped training budget (reports/sentiment.ipynb).
+CAPPED = dict(max_train=3000, max_val=500, max_length=128, batch_size=16, lr=6e-5, warmup=0.1, epochs=2, evals_per_epoch=2, patience=2,
+              class_weight='balanced')
+
+
+def load(data: Path, task: str) -> pd.DataFrame:
+    df = pd.read_parquet(data/'womens_clothing_reviews'/'womens_clothing_ecommerce_reviews.parquet')
+    return sentiment_frame(df, task, text='Review Text', title='Title', rating='Rating', keep=())
+
+
+def vader(test: pd.DataFrame, task: str):
+    "VADER compound scores on the test texts, from the peers' environment."
+    with tempfile.TemporaryDirectory() as d:
+        src, dst = Path(d)/'test.parquet', Path(d)/'scores.parquet'
+        test[['text']].to_parquet(src)
+        info = run_peer(ROOT/'bench'/'peers'/'sentiment_peers.py', src, dst)
+        c = pd.read_parquet(dst)['compound'].to_numpy()
+    if task == 'binary':
+        P = np.c_[1 - (c + 1) / 2, (c + 1) / 2]; classes = np.array([0, 1])    # argmax = compound >= 0
+    else:
+        pred = np.where(c >= 0.05, 2, np.where(c <= -0.05, 0, 1)); P = np.eye(3)[pred]; classes = np.array([0, 1, 2])
+    return classification_metrics(test.label, P, classes), info['predict_s']
+
+
+def fit_eval(method, kw, tr, va, te, fit_kw=None):
+    m = make_model(method, **kw)
+    t = time.perf_counter()
+    if method == 'finetune': m.fit(tr.text, tr.label, va.text, va.label)
+    else: m.fit(tr.text, tr.label)
+    fit_s = time.perf_counter() - t
+    t = time.perf_counter(); P = m.predict_proba(te.text); pred_s = time.perf_counter() - t
+    met = {**classification_metrics(te.label, P, m.classes_), 'reviews_per_s': len(te) / pred_s}
+    return m, met, fit_s, pred_s
+
+
+def run(args):
+    data = shared_data(args.data)
+    seeds = [0] if args.quick else args.seeds
+    threads = set_threads(args.threads)
+    vers = versions('shopnb', 'torch', 'transformers', 'scikit-learn', 'numpy', 'pandas', 'vaderSentiment')
+    raw, notes = [], {}
+    shared_memo = {}
+    for task in args.tasks:
+        df = load(data, task)
+        log.info(f"{task}: {len(df)} reviews, labels {df.label.value_counts().sort_index().to_dict()}")
+        for seed in seeds:
+            sp = split_frame(df, seed=seed)                          # protocol S: test 20 %
+            tr, te = sp['train'], sp['test']
+            sv = split_frame(tr, seed=seed, test_size=0.1)            # validation from the training part (10 %)
+            ftr, fva = sv['train'], sv['test']
+            add = lambda method, met, **kw: raw.append(dict(task=task, seed=seed, method=method, metrics=met, **kw))
+            for method in args.methods:
+                t0 = time.perf_counter()
+                if method == 'majority':
+                    _, met, fs, ps = fit_eval('majority', {}, tr, None, te); add('majority', met, fit_s=fs, predict_s=ps)
+                elif method == 'tfidf':
+                    _, met, fs, ps = fit_eval('tfidf', dict(seed=seed), tr, None, te); add('tfidf', met, fit_s=fs, predict_s=ps)
+                elif method == 'vader':
+                    met, ps = vader(te, task); met['reviews_per_s'] = len(te) / ps
+                    add('vader', met, fit_s=0.0, predict_s=ps, peer=True)
+                elif method == 'frozen':
+                    m = EmbeddingClassifier(threads=threads, seed=seed); m.memo_ = shared_memo
+                    t = time.perf_counter()
+                    for t_ in TASK_ORDER: m.embed(load(data, t_).text)    # every text once, in a fixed order (disk cache hits on reruns)
+                    es = time.perf_counter() - t
+                    _, met, fs, ps = fit_eval_frozen(m, tr, te); add('frozen', met, fit_s=fs, predict_s=ps, embed_s=es)
+                elif method == 'finetune':
+                    kw = dict(FINETUNE, threads=threads, seed=seed, epochs=args.epochs or FINETUNE['epochs'])
+                    m, met, fs, ps = fit_eval('finetune', kw, ftr, fva, te)
+                    add('finetune', met, fit_s=fs, predict_s=ps, n_train=len(ftr), best=m.best_, steps=len(m.history_))
+                    log.info(f"finetune {task} seed {seed}: {met} fit {fs:.0f}s")
+                    if args.speed == 'finetune': speed(m, te, task, seed, add, met, 'finetune', args.n_speed)
+                elif method == 'finetune-capped':
+                    c = dict(CAPPED); mt, mv = c.pop('max_train'), c.pop('max_val')
+                    ctr, cva = cap_frame(ftr, mt, seed), cap_frame(fva, mv, seed)
+                    m, met, fs, ps = fit_eval('finetune', dict(c, threads=threads, seed=seed), ctr, cva, te)
+                    add('finetune-capped', met, fit_s=fs, predict_s=ps, n_train=len(ctr), best=m.best_, steps=len(m.history_))
+                    log.info(f"finetune-capped {task} seed {seed}: {met} fit {fs:.0f}s")
+                    if args.speed == 'finetune-capped' or 'finetune' not in args.methods: speed(m, te, task, seed, add, met, 'finetune-capped', args.n_speed)
+                elif method == 'speed':
+                    # throughput only: the fine-tune's architecture with an untrained head costs the same per review
+                    m = TransformerClassifier(epochs=0, max_length=FINETUNE['max_length'], threads=threads, seed=seed).fit(ftr.text[:64], ftr.label[:64])
+                    speed(m, te, task, seed, add, None, 'minilm-untrained', args.n_speed)
+                raw[-1]['wall_s'] = time.perf_counter() - t0
+                for r in raw:
+                    r.setdefault('loadavg', os.getloadavg())
+                write(raw, seeds, vers, args)
+    return raw
+
+
+def fit_eval_frozen(m, tr, te):
+    t = time.perf_counter(); m.fit(tr.text, tr.label); fit_s = time.perf_counter() - t
+    t = time.perf_counter(); P = m.predict_proba(te.text); pred_s = time.perf_counter() - t
+    return m, classification_metrics(te.label, P, m.classes_), fit_s, pred_s
+
+
+def speed(m, te, task, seed, add, met_fp32, name='finetune', n_speed=1000):
+    "Throughput of fp32 fixed-128 padding (unsorted) vs int8 + length-sorted dynamic padding, on the same texts."
+    sample = te.text.iloc[:n_speed].tolist()
+    fixed = throughput(lambda X: m.predict_proba(X, sort=False, pad_to=m.max_length), sample)
+    dyn = throughput(lambda X: m.predict_proba(X), sample)
+    q = m.quantized()
+    int8 = throughput(lambda X: q.predict_proba(X), sample)
+    extra = {'speedup_vs_fp32_fixed128': int8['reviews_per_s'] / fixed['reviews_per_s']}
+    f1 = lambda met: {} if met is None else {'macro_f1': met['macro_f1']}
+    mq = {}
+    if met_fp32 is not None:                                  # quality of int8 on the whole test set
+        mq = classification_metrics(te.label, q.predict_proba(te.text), m.classes_)
+        extra['macro_f1_drop_points'] = 100 * (met_fp32['macro_f1'] - mq['macro_f1'])
+    add(f'{name}-fp32-fixed128', {**f1(met_fp32), 'reviews_per_s': fixed['reviews_per_s']}, predict_s=fixed['seconds'], n=fixed['n'])
+    add(f'{name}-fp32-dynamic', {**f1(met_fp32), 'reviews_per_s': dyn['reviews_per_s']}, predict_s=dyn['seconds'], n=dyn['n'])
+    add(f'{name}-int8-dynamic', {**mq, 'reviews_per_s': int8['reviews_per_s']}, predict_s=int8['seconds'], n=int8['n'], **extra)
+
+
+def write(raw, seeds, vers, args):
+    "Aggregate over seeds (mean, std) and write bench/results/sentiment.{json,md} (with --merge: keep other (task, method) rows of the previous file)."
+    rows = []
+    df = pd.DataFrame(raw)
+    for (task, method), g in df.groupby(['task', 'method'], sort=False):
+        mets = pd.DataFrame(list(g.metrics))
+        metrics = {k: float(mets[k].mean()) for k in mets}
+        if len(g) > 1: metrics.update({f'{k}_std': float(mets[k].std()) for k in mets})
+        extra = {k: (g[k].dropna().tolist() if k == 'best' else float(g[k].mean()))
+                 for k in ('n_train', 'steps', 'embed_s', 'speedup_vs_fp32_fixed128', 'macro_f1_drop_points', 'best') if k in g and g[k].notna().any()}
+        r = row(DATASET, task, method, metrics, peer=bool(g.get('peer', pd.Series([False])).fillna(False).any()),
+                fit_s=_mean(g, 'fit_s'), predict_s=_mean(g, 'predict_s'), wall_s=_mean(g, 'wall_s'), versions=vers, seed=g.seed.tolist(), **extra)
+        r['loadavg_at_row'] = [list(map(float, x)) for x in g.loadavg]
+        rows.append(r)
+    if args.merge and (RESULTS/f'{NAME}.json').exists():
+        mine = {(r['task'], r['method']) for r in rows}
+        rows = [r for r in json.loads((RESULTS/f'{NAME}.json').read_text()) if (r['task'], r['method']) not in mine] + rows
+        rows.sort(key=lambda r: (TASK_ORDER.index(r['task']), _order(r['method'])))
+    notes = (f"Protocol S, {'--quick (seed 0)' if args.quick else f'seeds {seeds}, mean (std)'}; CPU threads {args.threads or os.cpu_count()}. "
+             f"Fine-tune recipe (full data): {FINETUNE}. Report default (capped): {CAPPED}. "
+             f"Throughput rows: the first {args.n_speed:,} test reviews, batch 64; `minilm-untrained-*` rows time the fine-tune's architecture "
+             "with an untrained head (same cost per review; no quality figures). The machine was shared with other jobs during the run: "
+             "timings are inflated and each row keeps os.getloadavg() taken when it finished (`loadavg_at_row`).")
+    for task in TASK_ORDER:
+        have = {r['method'] for r in rows if r['task'] == task}
+        missing = [m for m in ('majority', 'vader', 'tfidf', 'frozen', 'finetune-capped', 'finetune') if m not in have]
+        if missing: notes += f" Not measured for {task} in this file: {', '.join(missing)}."
+    write_results(NAME, rows, title='Review sentiment (protocol S)', notes=notes)
+
+
+TASK_ORDER = ['binary', '3class']
+METHOD_ORDER = ['majority', 'vader', 'tfidf', 'frozen', 'finetune-capped', 'finetune', 'minilm']
+
+def _order(method):
+    return next((i for i, m in enumerate(METHOD_ORDER) if method.startswith(m)), len(METHOD_ORDER))
+
+
+def _mean(g, k):
+    return float(g[k].mean()) if k in g and g[k].notna().any() else None
+
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--data', default=None, help='the shared data folder (default ../shared/data)')
+    ap.add_argument('--quick', action='store_true', help='one seed (0) instead of 0, 1, 2')
+    ap.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    ap.add_argument('--tasks', nargs='+', default=['binary', '3class'], choices=['binary', '3class'])
+    ap.add_argument('--methods', nargs='+', default=['majority', 'vader', 'tfidf', 'frozen', 'finetune-capped', 'finetune'],
+                    help="methods; 'speed' measures throughput on the architecture with an untrained head")
+    ap.add_argument('--epochs', type=float, default=None, help='override the fine-tune epochs')
+    ap.add_argument('--speed', default='finetune', choices=['finetune', 'finetune-capped'], help='which fine-tuned model the throughput rows measure')
+    ap.add_argument('--merge', action='store_true', help='keep the rows of other (task, method) pairs already in the results file')
+    ap.add_argument('--n-speed', type=int, default=1000, help='test reviews timed for the throughput rows')
+    ap.add_argument('--threads', type=int, default=2, help='CPU threads (protocol S: 2)')
+    run(ap.parse_args())
