@@ -245,3 +245,13 @@ def test_one_failure_does_not_stop_the_others(reports, tiny_shop, tmp_path):
 def test_grid_parameter_unknown_to_every_report(reports, tiny_shop, tmp_path):
     with pytest.raises(ShopnbError, match="unknown parameter 'scael'"):
         run_reports(None, {'scael': ['2']}, data_dir=tiny_shop, out=tmp_path/'site')
+
+
+def test_papermill_reads_every_declared_parameter():
+    "papermill's own parser sees every parameter the runner declares (a '=' in a trailing comment breaks it)."
+    import papermill as pm
+    from shopnb.reports import list_reports, report_params, report_path
+    for name in list_reports():
+        declared = {p.name for p in report_params(name)}
+        seen = set(pm.inspect_notebook(str(report_path(name))))
+        assert seen == declared, f"{name}: papermill misses {sorted(declared - seen)}"
