@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 import contextlib
 import numpy as np, pandas as pd
-from .core import ShopnbError, get_logger, progress, seed_everything, get_device
+from .core import ShopnbError, get_logger, progress, seed_everything, get_device, torch_threads
 from .behavior import EVENT_TYPES, connect, sessionize_sql, _check_event_types, _columns
 
 # %% auto #0
@@ -146,15 +146,6 @@ def _windows(s: Sessions, max_len: int):
         out += [(i, min(i + max_len, b)) for i in range(a, b, max_len)]
     return out
 
-@contextlib.contextmanager
-def _threads(n):
-    "Run the block with `n` torch CPU threads (None: unchanged)."
-    import torch
-    old = torch.get_num_threads()
-    if n: torch.set_num_threads(n)
-    try: yield
-    finally: torch.set_num_threads(old)
-
 class NextActionTransformer:
     "A small causal transformer over session event tokens predicting the next event type and a later purchase."
     def __init__(self, d_model: int = 64,  # embedding width
@@ -218,7 +209,7 @@ class NextActionTransformer:
 
     def fit(self, s: Sessions, valid: Sessions|None = None):
         "Train on the sessions `s` (`valid`, if given, is scored after each epoch into `history_`)."
-        with _threads(self.threads): return self._fit(s, valid)
+        with torch_threads(self.threads): return self._fit(s, valid)
 
     def _fit(self, s, valid):
         import torch
@@ -255,7 +246,7 @@ class NextActionTransformer:
 
     def predict(self, s: Sessions):
         "Next-type probabilities (n, 4) and purchase-later probabilities (n,) for the prefixes of `s`, in `Sessions.targets()` order."
-        with _threads(self.threads): return self._predict(s)
+        with torch_threads(self.threads): return self._predict(s)
 
     def _predict(self, s):
         import torch

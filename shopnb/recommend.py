@@ -8,7 +8,7 @@ import math, time, itertools
 from dataclasses import dataclass, field
 import numpy as np, pandas as pd
 import scipy.sparse as sp
-from .core import ShopnbError, get_logger, progress, seed_everything, get_device, embed_texts
+from .core import ShopnbError, get_logger, progress, seed_everything, get_device, embed_texts, torch_threads
 
 log = get_logger(__name__)
 
@@ -702,17 +702,6 @@ class SASRec(Recommender):
         self.epochs, self.batch_size, self.lr, self.weight_decay, self.dedupe = epochs, batch_size, lr, weight_decay, dedupe
         self.max_seconds, self.seed, self.device, self.threads = max_seconds, seed, device, threads
 
-    def _threads(self):
-        "Context: torch CPU threads set to `threads` for the duration."
-        import contextlib, torch
-        @contextlib.contextmanager
-        def cm():
-            old = torch.get_num_threads()
-            if self.threads: torch.set_num_threads(int(self.threads))
-            try: yield
-            finally: torch.set_num_threads(old)
-        return cm()
-
     def _sequences(self, inter):
         codes = self.item_index_.get_indexer(inter['item_id']) + 1
         df = pd.DataFrame({'u': self.user_index_.get_indexer(inter['user_id']), 'i': codes})
@@ -732,7 +721,7 @@ class SASRec(Recommender):
         return np.stack(out) if out else np.zeros((0, L), dtype=np.int64)
 
     def _fit(self, inter):
-        with self._threads(): self._train(inter)
+        with torch_threads(self.threads): self._train(inter)
 
     def _train(self, inter):
         import torch
@@ -773,7 +762,7 @@ class SASRec(Recommender):
             a = self.seqs_.get(int(u), np.zeros(0, dtype=np.int64))[-self.max_len_:]
             if len(a): X[r, -len(a):] = a
         out = np.empty((len(uidx), len(self.items_)), dtype=np.float64)
-        with torch.inference_mode(), self._threads():
+        with torch.inference_mode(), torch_threads(self.threads):
             for s in range(0, len(uidx), 256):
                 h = self.net_(torch.as_tensor(X[s:s + 256], device=dev))[:, -1]
                 out[s:s + 256] = self.net_.logits(h).float().cpu().numpy()
