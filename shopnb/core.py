@@ -10,10 +10,11 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['KEY_PACKAGES', 'DEFAULT_MODEL', 'ShopnbError', 'project_root', 'data_dir', 'default_shop_dir', 'reports_dir',
-           'site_dir', 'cache_dir', 'seed_everything', 'get_logger', 'progress', 'torch_threads', 'atomic_dir',
-           'hash_bytes', 'hash_json', 'package_versions', 'git_commit', 'shopnb_version', 'provenance', 'resolve_model',
-           'get_device', 'set_threads', 'load_transformer', 'embed_texts']
+__all__ = ['KEY_PACKAGES', 'DEFAULT_MODEL', 'PRECISIONS', 'ShopnbError', 'project_root', 'data_dir', 'default_shop_dir',
+           'reports_dir', 'site_dir', 'cache_dir', 'seed_everything', 'get_logger', 'progress', 'torch_threads',
+           'atomic_dir', 'hash_bytes', 'hash_json', 'package_versions', 'git_commit', 'shopnb_version', 'provenance',
+           'resolve_model', 'get_device', 'set_threads', 'load_transformer', 'bf16_supported', 'resolve_precision',
+           'autocast', 'embed_texts']
 
 # %% ../nbs/00_core.ipynb #6f71bcea
 class ShopnbError(Exception):
@@ -222,6 +223,31 @@ def load_transformer(name: str|None = None,  # hub id, local folder, or None for
         raise ShopnbError(f"could not load model {name!r} (resolved to {path!r}): {str(e).splitlines()[0]}. "
                           "Pass a local model folder, or a hub id while online (HF_HUB_OFFLINE unset).") from None
     return tok, model.to(get_device(device)).eval()
+
+# %% ../nbs/00_core.ipynb #35b3e030
+PRECISIONS = ('auto', 'bf16', 'fp32')
+
+def bf16_supported(device='cpu') -> bool:
+    "Whether `device` runs bfloat16 matrix products natively (CUDA with bf16, or a CPU with AVX512-BF16/AMX)."
+    import torch
+    d = torch.device(device)
+    if d.type == 'cuda': return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    if d.type != 'cpu': return False
+    try: return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError): return False
+
+def resolve_precision(precision: str = 'auto',  # 'auto' (bf16 where native, else fp32), 'bf16' or 'fp32'
+                      device='cpu') -> str:
+    "'bf16' or 'fp32': the precision `precision` means on `device`."
+    if precision not in PRECISIONS: raise ShopnbError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    return ('bf16' if bf16_supported(device) else 'fp32') if precision == 'auto' else precision
+
+def autocast(precision: str = 'auto',  # 'auto', 'bf16' or 'fp32'
+             device='cpu'):
+    "A context running matrix products in bfloat16 when `precision` resolves to 'bf16' on `device` (a no-op for 'fp32')."
+    import torch
+    d = torch.device(device)
+    return torch.autocast(d.type, dtype=torch.bfloat16, enabled=resolve_precision(precision, d) == 'bf16')
 
 # %% ../nbs/00_core.ipynb #49334794
 def embed_texts(texts,  # the texts to embed

@@ -9,15 +9,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from .core import (ShopnbError, get_logger, progress, seed_everything, resolve_model, load_transformer,
-                         get_device, set_threads, embed_texts)
+                         get_device, set_threads, embed_texts, autocast, resolve_precision)
 
 _log = get_logger(__name__)
 
 # %% auto #0
-__all__ = ['TASKS', 'LABEL_NAMES', 'METHODS', 'review_text', 'rating_labels', 'sentiment_frame', 'split_frame', 'cap_frame',
-           'SentimentModel', 'MajorityClassifier', 'TfidfClassifier', 'EmbeddingClassifier', 'TransformerClassifier',
-           'classification_metrics', 'evaluate', 'throughput', 'wilson_interval', 'sentiment_summary',
-           'separating_terms', 'confident_errors', 'calibration_table', 'make_model', 'fit_methods']
+__all__ = ['TASKS', 'LABEL_NAMES', 'POOLINGS', 'METHODS', 'review_text', 'rating_labels', 'sentiment_frame', 'split_frame',
+           'cap_frame', 'SentimentModel', 'MajorityClassifier', 'TfidfClassifier', 'EmbeddingClassifier',
+           'checkpoint_pooling', 'TransformerClassifier', 'classification_metrics', 'evaluate', 'throughput',
+           'wilson_interval', 'sentiment_summary', 'separating_terms', 'confident_errors', 'calibration_table',
+           'make_model', 'fit_methods']
 
 # %% ../nbs/30_sentiment.ipynb #cf7a4edc
 TASKS = ('binary', '3class')
@@ -238,7 +239,51 @@ def _pad(ids, pad_id, pad_to=None):
     return X, M
 
 # %% ../nbs/30_sentiment.ipynb #7f88f312
-_SETTINGS = 'shopnb_sentiment.json'
+_SETTINGS, _HEAD = 'shopnb_sentiment.json', 'shopnb_head.safetensors'
+POOLINGS = ('auto', 'cls', 'mean')
+
+def checkpoint_pooling(model: str|None = None) -> str:
+    "'mean' when `model` is a local sentence-transformers folder with mean pooling, else 'cls'."
+    path = Path(resolve_model(model))/'1_Pooling'/'config.json'
+    try: return 'mean' if json.loads(path.read_text()).get('pooling_mode_mean_tokens') else 'cls'
+    except (OSError, ValueError): return 'cls'
+
+def _mean_pool_model(encoder, k: int):
+    "`encoder` + mean pooling over unpadded tokens + dropout + a linear head with `k` outputs."
+    import torch
+    from types import SimpleNamespace
+    cfg = encoder.config
+    class MeanPoolClassifier(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder, self.config = encoder, cfg
+            self.dropout = torch.nn.Dropout(getattr(cfg, 'classifier_dropout', None) or getattr(cfg, 'hidden_dropout_prob', 0.1))
+            self.classifier = torch.nn.Linear(cfg.hidden_size, k)
+            torch.nn.init.normal_(self.classifier.weight, std=getattr(cfg, 'initializer_range', 0.02)); torch.nn.init.zeros_(self.classifier.bias)
+        @property
+        def device(self): return next(self.parameters()).device
+        def forward(self, input_ids, attention_mask):
+            h = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            w = attention_mask.unsqueeze(-1).to(h.dtype)
+            return SimpleNamespace(logits=self.classifier(self.dropout((h * w).sum(1) / w.sum(1).clamp(min=1))))
+        def save_pretrained(self, path):
+            from safetensors.torch import save_file
+            self.encoder.save_pretrained(path)
+            save_file({n: t.detach().contiguous().cpu() for n, t in self.classifier.state_dict().items()}, str(Path(path)/_HEAD))
+    return MeanPoolClassifier().to(encoder.device)
+
+def _load_classifier(name, pooling, k, device, names=None):
+    "(tokenizer, model) with a `k`-class head: a sequence-classification checkpoint ('cls') or encoder + mean pooling ('mean')."
+    import transformers
+    if pooling == 'mean':
+        tok, enc = load_transformer(name, transformers.AutoModel, device=device)
+        m = _mean_pool_model(enc, k); head = Path(resolve_model(name))/_HEAD
+        if head.exists():
+            from safetensors.torch import load_file
+            m.classifier.load_state_dict(load_file(str(head)))
+        return tok, m
+    kw = {} if names is None else dict(num_labels=k, id2label=dict(enumerate(names)), label2id={n: i for i, n in enumerate(names)}, ignore_mismatched_sizes=True)
+    return load_transformer(name, transformers.AutoModelForSequenceClassification, device=device, **kw)
 
 class TransformerClassifier(SentimentModel):
     "A transformer encoder fine-tuned for review sentiment (bucketed dynamic padding, early stopping, save/load)."
@@ -255,6 +300,8 @@ class TransformerClassifier(SentimentModel):
                  class_weight=None,  # None or 'balanced' (weights the loss by inverse class frequency)
                  eval_batch_size: int = 64,  # batch size for inference
                  bucket: int = 50,  # batches per length-sorting chunk during training
+                 precision: str = 'auto',  # 'auto' (bf16 autocast where the hardware has it, else fp32), 'bf16' or 'fp32'
+                 pooling: str = 'auto',  # 'cls' (the checkpoint's classification pooling), 'mean' (mean of token states) or 'auto'
                  device: str|None = None,  # 'cpu', 'cuda' or None for automatic
                  threads: int|None = None,  # CPU threads (None = SHOPNB_THREADS or all cores)
                  seed: int = 0,  # seed of initialisation, dropout and batch order
@@ -263,12 +310,15 @@ class TransformerClassifier(SentimentModel):
         self.model, self.max_length, self.batch_size, self.epochs, self.lr = model, max_length, batch_size, epochs, lr
         self.weight_decay, self.warmup, self.evals_per_epoch, self.patience = weight_decay, warmup, evals_per_epoch, patience
         self.class_weight, self.eval_batch_size, self.bucket = class_weight, eval_batch_size, bucket
+        resolve_precision(precision); self.precision = precision
+        if pooling not in POOLINGS: raise ShopnbError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
+        self.pooling = pooling
         self.device, self.threads, self.seed = device, threads, seed
         self.history_ = []
 
     def _params(self):
         return {k: getattr(self, k) for k in ('model', 'max_length', 'batch_size', 'epochs', 'lr', 'weight_decay', 'warmup', 'evals_per_epoch',
-                                              'patience', 'class_weight', 'eval_batch_size', 'bucket', 'seed')}
+                                              'patience', 'class_weight', 'eval_batch_size', 'bucket', 'precision', 'pooling', 'seed')}
 
     def _encode(self, texts):
         return self.tokenizer_(_as_texts(texts), truncation=True, max_length=self.max_length, add_special_tokens=True)['input_ids']
@@ -284,11 +334,9 @@ class TransformerClassifier(SentimentModel):
         self.classes_ = np.unique(y); k = len(self.classes_)
         yi = np.searchsorted(self.classes_, y)
         names = [str(c) for c in self.classes_]
+        self.pooling_ = checkpoint_pooling(self.model) if self.pooling == 'auto' else self.pooling
         verbosity = transformers.logging.get_verbosity(); transformers.logging.set_verbosity_error()   # the new head is expected to be missing
-        try:
-            self.tokenizer_, self.model_ = load_transformer(self.model, transformers.AutoModelForSequenceClassification, device=self.device,
-                                                            num_labels=k, id2label=dict(enumerate(names)), label2id={n: i for i, n in enumerate(names)},
-                                                            ignore_mismatched_sizes=True)
+        try: self.tokenizer_, self.model_ = _load_classifier(self.model, self.pooling_, k, self.device, names)
         finally: transformers.logging.set_verbosity(verbosity)
         m, dev = self.model_, self.model_.device
         ids = self._encode(X); lens = np.array([len(t) for t in ids])
@@ -308,7 +356,9 @@ class TransformerClassifier(SentimentModel):
         elif self.class_weight is not None: raise ShopnbError(f"class_weight must be None or 'balanced', got {self.class_weight!r}")
         decay = [p for n, p in m.named_parameters() if p.requires_grad and not any(s in n for s in ('bias', 'LayerNorm', 'layernorm', 'norm.weight'))]
         nodecay = [p for n, p in m.named_parameters() if p.requires_grad and all(p is not q for q in decay)]
-        opt = torch.optim.AdamW([{'params': decay, 'weight_decay': self.weight_decay}, {'params': nodecay, 'weight_decay': 0.0}], lr=self.lr)
+        opt = torch.optim.AdamW([{'params': decay, 'weight_decay': self.weight_decay}, {'params': nodecay, 'weight_decay': 0.0}], lr=self.lr,
+                                fused=dev.type in ('cpu', 'cuda'))
+        self.precision_ = resolve_precision(self.precision, dev)
         sched = transformers.get_linear_schedule_with_warmup(opt, int(self.warmup * total), total)
         loss_fn = torch.nn.CrossEntropyLoss(weight=w)
         pad_id = self.tokenizer_.pad_token_id or 0
@@ -319,8 +369,8 @@ class TransformerClassifier(SentimentModel):
             m.train()
             for bi, b in enumerate(_length_batches(lens, self.batch_size, rng, self.bucket), start=1):
                 Xb, Mb = _pad([ids[i] for i in b], pad_id)
-                logits = m(input_ids=Xb.to(dev), attention_mask=Mb.to(dev)).logits
-                loss = loss_fn(logits, torch.as_tensor(yi[b], device=dev))
+                with autocast(self.precision_, dev): logits = m(input_ids=Xb.to(dev), attention_mask=Mb.to(dev)).logits
+                loss = loss_fn(logits.float(), torch.as_tensor(yi[b], device=dev))
                 opt.zero_grad(set_to_none=True); loss.backward()
                 torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0)
                 opt.step(); sched.step(); step += 1
@@ -347,6 +397,7 @@ class TransformerClassifier(SentimentModel):
                        batch_size: int|None = None,  # texts per forward pass (default eval_batch_size)
                        sort: bool = True,  # length-sort texts so each batch pads little
                        pad_to: int|None = None,  # pad every batch to this length (None = dynamic padding)
+                       precision: str|None = None,  # 'auto', 'bf16' or 'fp32' (None = the model's `precision`; int8 copies run fp32)
                       ) -> np.ndarray:
         "Raw logits, computed in batches under `torch.inference_mode`."
         import torch
@@ -357,7 +408,8 @@ class TransformerClassifier(SentimentModel):
         m = self.model_; dev = next(m.parameters()).device if any(True for _ in m.parameters()) else torch.device('cpu')
         out = np.zeros((len(ids), len(self.classes_)), dtype=np.float32)
         was_training = m.training; m.eval()
-        with torch.inference_mode():
+        prec = 'fp32' if getattr(self, 'quantized_', False) else resolve_precision(precision or self.precision, dev)
+        with torch.inference_mode(), autocast(prec, dev):
             for b in batches:
                 if not len(b): continue
                 Xb, Mb = _pad([ids[i] for i in b], self.tokenizer_.pad_token_id or 0, pad_to)
@@ -370,18 +422,19 @@ class TransformerClassifier(SentimentModel):
         z = self.predict_logits(texts, **kwargs); z = z - z.max(1, keepdims=True)
         p = np.exp(z); return p / p.sum(1, keepdims=True)
 
-    def quantized(self):
+    def quantized(self,
+                  per_channel: bool = False,  # one weight scale per output row instead of one per matrix
+                 ):
         "A copy whose linear layers are int8 dynamically quantized (CPU inference only)."
-        import torch
+        import torch, warnings
         self._check_fitted()
         q = copy.copy(self)
         m = copy.deepcopy(self.model_).to('cpu').eval()
-        try: from torch.ao.quantization import quantize_dynamic
-        except ImportError: from torch.quantization import quantize_dynamic
-        import warnings
+        from torch.ao.quantization import quantize_dynamic, per_channel_dynamic_qconfig, default_dynamic_qconfig
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
-            q.model_ = quantize_dynamic(m, {torch.nn.Linear}, dtype=torch.qint8)
+            q.model_ = quantize_dynamic(m, {torch.nn.Linear: per_channel_dynamic_qconfig if per_channel else default_dynamic_qconfig}, dtype=torch.qint8)
+        q.quantized_ = True
         return q
 
     def save(self, path):
@@ -389,7 +442,8 @@ class TransformerClassifier(SentimentModel):
         self._check_fitted()
         p = Path(path); p.mkdir(parents=True, exist_ok=True)
         self.model_.save_pretrained(p); self.tokenizer_.save_pretrained(p)
-        (p/_SETTINGS).write_text(json.dumps({'params': self._params(), 'classes': self.classes_.tolist(), 'history': self.history_, 'best': self.best_}, default=str))
+        (p/_SETTINGS).write_text(json.dumps({'params': self._params(), 'classes': self.classes_.tolist(), 'pooling': self.pooling_,
+                                             'history': self.history_, 'best': self.best_}, default=str))
         return p
 
     @classmethod
@@ -401,8 +455,9 @@ class TransformerClassifier(SentimentModel):
         s = json.loads((p/_SETTINGS).read_text())
         obj = cls(**{**s['params'], 'model': None, 'device': device, 'threads': threads})
         obj.model = str(p.resolve()); obj.classes_ = np.array(s['classes']); obj.history_ = s.get('history', []); obj.best_ = s.get('best')
+        obj.pooling_ = s.get('pooling', 'cls')
         set_threads(threads)
-        obj.tokenizer_, obj.model_ = load_transformer(str(p.resolve()), transformers.AutoModelForSequenceClassification, device=device)
+        obj.tokenizer_, obj.model_ = _load_classifier(obj.model, obj.pooling_, len(obj.classes_), device)
         return obj
 
 # %% ../nbs/30_sentiment.ipynb #30648422

@@ -30,11 +30,13 @@ def test_sentiment_finetune_on_cuda(shop, tmp_path):
     df = sentiment_frame(shop.reviews).head(96)
     m = TransformerClassifier(model=MODEL, epochs=1, batch_size=16, device='cuda', seed=0).fit(df.text.tolist(), df.label.tolist())
     assert next(m.model_.parameters()).device.type == 'cuda'
-    p = m.predict_proba(df.text.tolist()[:32])
+    assert m.precision_ == ('bf16' if torch.cuda.is_bf16_supported() else 'fp32')   # trained under autocast where the GPU has bf16
+    p = m.predict_proba(df.text.tolist()[:32], precision='fp32')
     assert np.isfinite(p).all() and np.allclose(p.sum(1), 1, atol=1e-4)
+    assert np.isfinite(m.predict_proba(df.text.tolist()[:32])).all()
     m.save(tmp_path/'ft')
     back = TransformerClassifier.load(tmp_path/'ft', device='cpu')
-    np.testing.assert_allclose(back.predict_proba(df.text.tolist()[:32]), p, atol=2e-3)
+    np.testing.assert_allclose(back.predict_proba(df.text.tolist()[:32], precision='fp32'), p, atol=2e-3)
 
 def test_nextaction_transformer_on_cuda(shop):
     from shopnb.nextaction import session_sequences, split_users, NextActionTransformer, evaluate
