@@ -485,9 +485,12 @@ class Combination(Forecaster):
                  calib_windows: int = 6,  # number of earlier origins used to calibrate the intervals
                  pooled: bool = True,  # pool errors over horizon steps (else one quantile per step)
                  scale_power: float = 0.5,  # errors are scaled by (yearly index) ** scale_power: 0.5 = spread of a sum of independent orders
+                 calibrate_on: str = 'all',  # 'all' forecast days (nominal coverage over all days) or 'open' days only (nominal on open days)
                  m: int|None = None, yearly='auto', calendar=None, closures: bool = True):
         super().__init__(m, yearly, calendar, closures)
         self.scale_power = scale_power
+        if calibrate_on not in ('all', 'open'): raise ShopnbError(f"Combination: calibrate_on={calibrate_on!r}, expected 'all' or 'open'")
+        self.calibrate_on = calibrate_on
         if how not in ('median', 'mean'): raise ShopnbError(f"Combination: how={how!r}, expected 'median' or 'mean'")
         self.members, self.how, self.horizon, self.calib_windows, self.pooled = members, how, horizon, calib_windows, pooled
         self._memo = {}
@@ -522,7 +525,7 @@ class Combination(Forecaster):
             scale = self._scale_like(tr, h) ** self.scale_power
             closed = self._closed_like(tr, h)
             e = (te - f) / scale
-            e[closed] = np.nan
+            if self.calibrate_on == 'open': e[closed] = np.nan
             errs.append(e)
         self.errors_ = np.vstack(errs) if errs else np.full((0, h), np.nan)
         self.mean_ = self._member_means(y, h)
