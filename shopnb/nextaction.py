@@ -5,7 +5,6 @@
 # %% ../nbs/12_nextaction.ipynb #0dd3dab9
 from __future__ import annotations
 from dataclasses import dataclass
-import contextlib
 import numpy as np, pandas as pd
 from .core import ShopnbError, get_logger, progress, seed_everything, get_device, torch_threads
 from .behavior import EVENT_TYPES, connect, sessionize_sql, _check_event_types, _columns
