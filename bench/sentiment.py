@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import shared_data, versions, row, run_peer, write_results, ROOT, RESULTS  # noqa: E402
 
 os.environ.setdefault('SHOPNB_PROGRESS', '0')
-from shopnb.core import set_threads, get_logger  # noqa: E402
+from shopnb.core import set_threads, get_logger, bf16_supported  # noqa: E402
 from shopnb.sentiment import (sentiment_frame, split_frame, cap_frame, classification_metrics, make_model,  # noqa: E402
                               EmbeddingClassifier, TransformerClassifier, throughput)
 
@@ -25,7 +25,7 @@ DATASET = 'womens_clothing_reviews'
 NAME = 'sentiment'
 
 # Fine-tuning recipe for the full training data (see the notes written into the results).
-FINETUNE = dict(max_length=128, batch_size=32, lr=1e-4, warmup=0.1, epochs=1, evals_per_epoch=2, patience=2, bucket=50)
+FINETUNE = dict(max_length=112, batch_size=16, lr=5e-5, warmup=0.06, epochs=1, evals_per_epoch=2, patience=2, bucket=50, pooling='auto', precision='auto')
 # The report's default, capped training budget (reports/sentiment.ipynb).
 CAPPED = dict(max_train=3000, max_val=500, max_length=128, batch_size=16, lr=6e-5, warmup=0.1, epochs=2, evals_per_epoch=2, patience=2,
               class_weight='balanced')
@@ -122,22 +122,30 @@ def fit_eval_frozen(m, tr, te):
     return m, classification_metrics(te.label, P, m.classes_), fit_s, pred_s
 
 
-def speed(m, te, task, seed, add, met_fp32, name='finetune', n_speed=1000):
-    "Throughput of fp32 fixed-128 padding (unsorted) vs int8 + length-sorted dynamic padding, on the same texts."
+def speed(m, te, task, seed, add, met, name='finetune', n_speed=1000):
+    "Throughput of fp32 fixed-128 padding (unsorted) vs fp32/bf16/int8 with length-sorted dynamic padding, on the same texts."
     sample = te.text.iloc[:n_speed].tolist()
-    fixed = throughput(lambda X: m.predict_proba(X, sort=False, pad_to=m.max_length), sample)
-    dyn = throughput(lambda X: m.predict_proba(X), sample)
-    q = m.quantized()
+    fixed = throughput(lambda X: m.predict_proba(X, sort=False, pad_to=128, precision='fp32'), sample)
+    dyn = throughput(lambda X: m.predict_proba(X, precision='fp32'), sample)
+    bf16 = throughput(lambda X: m.predict_proba(X, precision='bf16'), sample) if bf16_supported() else None
+    q, qc = m.quantized(), m.quantized(per_channel=True)
     int8 = throughput(lambda X: q.predict_proba(X), sample)
+    int8c = throughput(lambda X: qc.predict_proba(X), sample)
     extra = {'speedup_vs_fp32_fixed128': int8['reviews_per_s'] / fixed['reviews_per_s']}
     f1 = lambda met: {} if met is None else {'macro_f1': met['macro_f1']}
-    mq = {}
-    if met_fp32 is not None:                                  # quality of int8 on the whole test set
+    mq, mqc, met_fp32 = {}, {}, None
+    if met is not None:                                  # quality of fp32 and int8 inference on the whole test set
+        met_fp32 = classification_metrics(te.label, m.predict_proba(te.text, precision='fp32'), m.classes_)
         mq = classification_metrics(te.label, q.predict_proba(te.text), m.classes_)
+        mqc = classification_metrics(te.label, qc.predict_proba(te.text), m.classes_)
         extra['macro_f1_drop_points'] = 100 * (met_fp32['macro_f1'] - mq['macro_f1'])
     add(f'{name}-fp32-fixed128', {**f1(met_fp32), 'reviews_per_s': fixed['reviews_per_s']}, predict_s=fixed['seconds'], n=fixed['n'])
     add(f'{name}-fp32-dynamic', {**f1(met_fp32), 'reviews_per_s': dyn['reviews_per_s']}, predict_s=dyn['seconds'], n=dyn['n'])
+    if bf16 is not None: add(f'{name}-bf16-dynamic', {**f1(met), 'reviews_per_s': bf16['reviews_per_s']}, predict_s=bf16['seconds'], n=bf16['n'])
     add(f'{name}-int8-dynamic', {**mq, 'reviews_per_s': int8['reviews_per_s']}, predict_s=int8['seconds'], n=int8['n'], **extra)
+    extra_c = {'speedup_vs_fp32_fixed128': int8c['reviews_per_s'] / fixed['reviews_per_s']}
+    if met_fp32 is not None: extra_c['macro_f1_drop_points'] = 100 * (met_fp32['macro_f1'] - mqc['macro_f1'])
+    add(f'{name}-int8-per-channel-dynamic', {**mqc, 'reviews_per_s': int8c['reviews_per_s']}, predict_s=int8c['seconds'], n=int8c['n'], **extra_c)
 
 
 def write(raw, seeds, vers, args):
@@ -158,11 +166,14 @@ def write(raw, seeds, vers, args):
         mine = {(r['task'], r['method']) for r in rows}
         rows = [r for r in json.loads((RESULTS/f'{NAME}.json').read_text()) if (r['task'], r['method']) not in mine] + rows
         rows.sort(key=lambda r: (TASK_ORDER.index(r['task']), _order(r['method'])))
-    notes = (f"Protocol S, {'--quick (seed 0)' if args.quick else f'seeds {seeds}, mean (std)'}; CPU threads {args.threads or os.cpu_count()}. "
+    notes = (f"Protocol S; each row's `seed` lists its seeds, metrics are the mean over them (`*_std`: standard deviation where several); "
+             f"CPU threads {args.threads or os.cpu_count()}. "
              f"Fine-tune recipe (full data): {FINETUNE}. Report default (capped): {CAPPED}. "
              f"Throughput rows: the first {args.n_speed:,} test reviews, batch 64; `minilm-untrained-*` rows time the fine-tune's architecture "
-             "with an untrained head (same cost per review; no quality figures). The machine was shared with other jobs during the run: "
-             "timings are inflated and each row keeps os.getloadavg() taken when it finished (`loadavg_at_row`).")
+             "with an untrained head (same cost per review; no quality figures). The `finetune` rows' quality comes from the default inference "
+             "(bf16 autocast where the CPU has it); `-fp32-*` rows carry fp32 quality and the int8 drop is measured against fp32. "
+             "Timings depend on the machine's load: each row keeps os.getloadavg() taken when it finished (`loadavg_at_row`); "
+             "rows kept by --merge from earlier runs keep theirs.")
     for task in TASK_ORDER:
         have = {r['method'] for r in rows if r['task'] == task}
         missing = [m for m in ('majority', 'vader', 'tfidf', 'frozen', 'finetune-capped', 'finetune') if m not in have]
