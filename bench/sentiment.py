@@ -128,25 +128,21 @@ def speed(m, te, task, seed, add, met, name='finetune', n_speed=1000):
     fixed = throughput(lambda X: m.predict_proba(X, sort=False, pad_to=128, precision='fp32'), sample)
     dyn = throughput(lambda X: m.predict_proba(X, precision='fp32'), sample)
     bf16 = throughput(lambda X: m.predict_proba(X, precision='bf16'), sample) if bf16_supported() else None
-    q, qc = m.quantized(), m.quantized(per_channel=True)
-    int8 = throughput(lambda X: q.predict_proba(X), sample)
-    int8c = throughput(lambda X: qc.predict_proba(X), sample)
-    extra = {'speedup_vs_fp32_fixed128': int8['reviews_per_s'] / fixed['reviews_per_s']}
+    int8 = {'int8': m.quantized(), 'int8-per-channel': m.quantized(per_channel=True)}
+    timed = {k: throughput(lambda X: q.predict_proba(X), sample) for k, q in int8.items()}
     f1 = lambda met: {} if met is None else {'macro_f1': met['macro_f1']}
-    mq, mqc, met_fp32 = {}, {}, None
-    if met is not None:                                  # quality of fp32 and int8 inference on the whole test set
-        met_fp32 = classification_metrics(te.label, m.predict_proba(te.text, precision='fp32'), m.classes_)
-        mq = classification_metrics(te.label, q.predict_proba(te.text), m.classes_)
-        mqc = classification_metrics(te.label, qc.predict_proba(te.text), m.classes_)
-        extra['macro_f1_drop_points'] = 100 * (met_fp32['macro_f1'] - mq['macro_f1'])
+    # quality of fp32 and int8 inference on the whole test set
+    met_fp32 = None if met is None else classification_metrics(te.label, m.predict_proba(te.text, precision='fp32'), m.classes_)
     add(f'{name}-fp32-fixed128', {**f1(met_fp32), 'reviews_per_s': fixed['reviews_per_s']}, predict_s=fixed['seconds'], n=fixed['n'])
     add(f'{name}-fp32-dynamic', {**f1(met_fp32), 'reviews_per_s': dyn['reviews_per_s']}, predict_s=dyn['seconds'], n=dyn['n'])
     if bf16 is not None: add(f'{name}-bf16-dynamic', {**f1(met), 'reviews_per_s': bf16['reviews_per_s']}, predict_s=bf16['seconds'], n=bf16['n'])
-    add(f'{name}-int8-dynamic', {**mq, 'reviews_per_s': int8['reviews_per_s']}, predict_s=int8['seconds'], n=int8['n'], **extra)
-    extra_c = {'speedup_vs_fp32_fixed128': int8c['reviews_per_s'] / fixed['reviews_per_s']}
-    if met_fp32 is not None: extra_c['macro_f1_drop_points'] = 100 * (met_fp32['macro_f1'] - mqc['macro_f1'])
-    add(f'{name}-int8-per-channel-dynamic', {**mqc, 'reviews_per_s': int8c['reviews_per_s']}, predict_s=int8c['seconds'], n=int8c['n'], **extra_c)
-
+    for k, q in int8.items():
+        t = timed[k]; mq = {}
+        extra = {'speedup_vs_fp32_fixed128': t['reviews_per_s'] / fixed['reviews_per_s']}
+        if met_fp32 is not None:
+            mq = classification_metrics(te.label, q.predict_proba(te.text), m.classes_)
+            extra['macro_f1_drop_points'] = 100 * (met_fp32['macro_f1'] - mq['macro_f1'])
+        add(f'{name}-{k}-dynamic', {**mq, 'reviews_per_s': t['reviews_per_s']}, predict_s=t['seconds'], n=t['n'], **extra)
 
 def write(raw, seeds, vers, args):
     "Aggregate over seeds (mean, std) and write bench/results/sentiment.{json,md} (with --merge: keep other (task, method) rows of the previous file)."

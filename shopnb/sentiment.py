@@ -287,6 +287,7 @@ def _load_classifier(name, pooling, k, device, names=None):
 
 class TransformerClassifier(SentimentModel):
     "A transformer encoder fine-tuned for review sentiment (bucketed dynamic padding, early stopping, save/load)."
+    quantized_ = False   # True on the int8 copies made by `quantized`
     def __init__(self,
                  model: str|None = None,  # hub id or local folder (default: the offline MiniLM)
                  max_length: int = 128,  # truncation length in tokens
@@ -408,7 +409,7 @@ class TransformerClassifier(SentimentModel):
         m = self.model_; dev = next(m.parameters()).device if any(True for _ in m.parameters()) else torch.device('cpu')
         out = np.zeros((len(ids), len(self.classes_)), dtype=np.float32)
         was_training = m.training; m.eval()
-        prec = 'fp32' if getattr(self, 'quantized_', False) else resolve_precision(precision or self.precision, dev)
+        prec = 'fp32' if self.quantized_ else resolve_precision(precision or self.precision, dev)
         with torch.inference_mode(), autocast(prec, dev):
             for b in batches:
                 if not len(b): continue
@@ -449,7 +450,6 @@ class TransformerClassifier(SentimentModel):
     @classmethod
     def load(cls, path, device: str|None = None, threads: int|None = None):
         "Restore a classifier written by `save`."
-        import transformers
         p = Path(path)
         if not (p/_SETTINGS).exists(): raise ShopnbError(f"{p} is not a saved sentiment model folder (no {_SETTINGS})")
         s = json.loads((p/_SETTINGS).read_text())
