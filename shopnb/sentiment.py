@@ -16,9 +16,9 @@ _log = get_logger(__name__)
 # %% auto #0
 __all__ = ['TASKS', 'LABEL_NAMES', 'POOLINGS', 'METHODS', 'review_text', 'rating_labels', 'sentiment_frame', 'split_frame',
            'cap_frame', 'SentimentModel', 'MajorityClassifier', 'TfidfClassifier', 'EmbeddingClassifier',
-           'checkpoint_pooling', 'TransformerClassifier', 'classification_metrics', 'evaluate', 'throughput',
-           'wilson_interval', 'sentiment_summary', 'separating_terms', 'confident_errors', 'calibration_table',
-           'make_model', 'fit_methods']
+           'tune_logit_bias', 'checkpoint_pooling', 'TransformerClassifier', 'classification_metrics', 'evaluate',
+           'throughput', 'wilson_interval', 'sentiment_summary', 'separating_terms', 'confident_errors',
+           'calibration_table', 'make_model', 'fit_methods']
 
 # %% ../nbs/30_sentiment.ipynb #cf7a4edc
 TASKS = ('binary', '3class')
@@ -238,6 +238,31 @@ def _pad(ids, pad_id, pad_to=None):
         x = x[:L]; X[i, :len(x)] = torch.tensor(x, dtype=torch.long); M[i, :len(x)] = 1
     return X, M
 
+# %% ../nbs/30_sentiment.ipynb #dd2fea7b
+def tune_logit_bias(y_true,  # true labels
+                    logits,  # scores (n, k): logits or log-probabilities, columns in the order of `classes`
+                    classes,  # class labels of the columns
+                    grid=np.round(np.linspace(-3, 3, 121), 2),  # candidate biases for each class
+                    rounds: int = 3,  # coordinate-ascent passes over the classes
+                   ) -> np.ndarray:
+    "Per-class biases (first class 0) that maximise the macro-F1 of `classes[argmax(logits + bias)]` on held-out data."
+    from sklearn.metrics import f1_score
+    y = np.asarray(list(y_true)); Z = np.asarray(logits, dtype=float); classes = np.asarray(classes)
+    if Z.ndim != 2 or Z.shape != (len(y), len(classes)):
+        raise ShopnbError(f"logits must have shape (n texts, n classes) = ({len(y)}, {len(classes)}), got {Z.shape}")
+    labels = np.unique(np.r_[y, classes])
+    score = lambda b: f1_score(y, classes[(Z + b).argmax(1)], average='macro', labels=labels)
+    b = np.zeros(len(classes)); best = score(b)
+    for _ in range(rounds):
+        improved = False
+        for j in range(1, len(classes)):
+            for v in sorted(np.asarray(grid, dtype=float), key=abs):   # smallest shifts first: ties keep them
+                c = b.copy(); c[j] = v; s = score(c)
+                if s > best + 1e-12: best, b, improved = s, c, True
+        if not improved: break
+    return b
+
+
 # %% ../nbs/30_sentiment.ipynb #7f88f312
 _SETTINGS, _HEAD = 'shopnb_sentiment.json', 'shopnb_head.safetensors'
 POOLINGS = ('auto', 'cls', 'mean')
@@ -288,6 +313,7 @@ def _load_classifier(name, pooling, k, device, names=None):
 class TransformerClassifier(SentimentModel):
     "A transformer encoder fine-tuned for review sentiment (bucketed dynamic padding, early stopping, save/load)."
     quantized_ = False   # True on the int8 copies made by `quantized`
+    logit_bias_ = None   # per-class biases added to the logits (set by `tune_bias`)
     def __init__(self,
                  model: str|None = None,  # hub id or local folder (default: the offline MiniLM)
                  max_length: int = 128,  # truncation length in tokens
@@ -299,6 +325,7 @@ class TransformerClassifier(SentimentModel):
                  evals_per_epoch: int = 2,  # validation evaluations per epoch (when a validation set is given)
                  patience: int = 2,  # stop after this many evaluations without a better validation macro-F1
                  class_weight=None,  # None or 'balanced' (weights the loss by inverse class frequency)
+                 tune_bias: bool = False,  # after training, fit per-class logit biases for validation macro-F1 (`tune_logit_bias`)
                  eval_batch_size: int = 64,  # batch size for inference
                  bucket: int = 50,  # batches per length-sorting chunk during training
                  precision: str = 'auto',  # 'auto' (bf16 autocast where the hardware has it, else fp32), 'bf16' or 'fp32'
@@ -310,7 +337,7 @@ class TransformerClassifier(SentimentModel):
         _check_model(model)
         self.model, self.max_length, self.batch_size, self.epochs, self.lr = model, max_length, batch_size, epochs, lr
         self.weight_decay, self.warmup, self.evals_per_epoch, self.patience = weight_decay, warmup, evals_per_epoch, patience
-        self.class_weight, self.eval_batch_size, self.bucket = class_weight, eval_batch_size, bucket
+        self.class_weight, self.tune_bias, self.eval_batch_size, self.bucket = class_weight, tune_bias, eval_batch_size, bucket
         resolve_precision(precision); self.precision = precision
         if pooling not in POOLINGS: raise ShopnbError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
         self.pooling = pooling
@@ -319,7 +346,7 @@ class TransformerClassifier(SentimentModel):
 
     def _params(self):
         return {k: getattr(self, k) for k in ('model', 'max_length', 'batch_size', 'epochs', 'lr', 'weight_decay', 'warmup', 'evals_per_epoch',
-                                              'patience', 'class_weight', 'eval_batch_size', 'bucket', 'precision', 'pooling', 'seed')}
+                                              'patience', 'class_weight', 'tune_bias', 'eval_batch_size', 'bucket', 'precision', 'pooling', 'seed')}
 
     def _encode(self, texts):
         return self.tokenizer_(_as_texts(texts), truncation=True, max_length=self.max_length, add_special_tokens=True)['input_ids']
@@ -344,9 +371,10 @@ class TransformerClassifier(SentimentModel):
         rng = np.random.default_rng(self.seed)
         n_batches = math.ceil(len(ids) / self.batch_size)
         total = int(round(self.epochs * n_batches))
-        self.history_, self.best_ = [], None
-        if total <= 0: return self
+        self.history_, self.best_, self.logit_bias_ = [], None, None
         has_val = val_texts is not None and len(val_texts) > 0
+        if self.tune_bias and not has_val: raise ShopnbError('tune_bias=True needs a validation set (val_texts, val_labels)')
+        if total <= 0: return self
         if has_val:
             Xv = _as_texts(val_texts); yv = np.asarray(list(val_labels))
             if len(Xv) != len(yv): raise ShopnbError(f"val_texts and val_labels differ in length ({len(Xv)} vs {len(yv)})")
@@ -391,7 +419,12 @@ class TransformerClassifier(SentimentModel):
             if done: break
         bar.close()
         if best_state is not None: m.load_state_dict(best_state)
-        m.eval(); self.fit_seconds_ = time.perf_counter() - t0
+        m.eval()
+        if self.tune_bias:
+            zv = self.predict_logits(Xv); self.logit_bias_ = tune_logit_bias(yv, zv, self.classes_)
+            self.best_ = {**(self.best_ or {}), 'logit_bias': self.logit_bias_.tolist(),
+                          'val_macro_f1_biased': float(f1_score(yv, self.classes_[(zv + self.logit_bias_).argmax(1)], average='macro'))}
+        self.fit_seconds_ = time.perf_counter() - t0
         return self
 
     def predict_logits(self, texts,
@@ -419,12 +452,14 @@ class TransformerClassifier(SentimentModel):
         return out
 
     def predict_proba(self, texts, **kwargs):
-        "Class probabilities (softmax of `predict_logits`)."
-        z = self.predict_logits(texts, **kwargs); z = z - z.max(1, keepdims=True)
+        "Class probabilities: softmax of `predict_logits` (plus `logit_bias_` when tuned)."
+        z = self.predict_logits(texts, **kwargs)
+        if self.logit_bias_ is not None: z = z + np.asarray(self.logit_bias_, dtype=z.dtype)
+        z = z - z.max(1, keepdims=True)
         p = np.exp(z); return p / p.sum(1, keepdims=True)
 
     def quantized(self,
-                  per_channel: bool = False,  # one weight scale per output row instead of one per matrix
+                  per_channel: bool = True,  # one weight scale per output row (False: one per matrix, coarser)
                  ):
         "A copy whose linear layers are int8 dynamically quantized (CPU inference only)."
         import torch, warnings
@@ -444,6 +479,7 @@ class TransformerClassifier(SentimentModel):
         p = Path(path); p.mkdir(parents=True, exist_ok=True)
         self.model_.save_pretrained(p); self.tokenizer_.save_pretrained(p)
         (p/_SETTINGS).write_text(json.dumps({'params': self._params(), 'classes': self.classes_.tolist(), 'pooling': self.pooling_,
+                                             'logit_bias': None if self.logit_bias_ is None else list(map(float, self.logit_bias_)),
                                              'history': self.history_, 'best': self.best_}, default=str))
         return p
 
@@ -456,6 +492,7 @@ class TransformerClassifier(SentimentModel):
         obj = cls(**{**s['params'], 'model': None, 'device': device, 'threads': threads})
         obj.model = str(p.resolve()); obj.classes_ = np.array(s['classes']); obj.history_ = s.get('history', []); obj.best_ = s.get('best')
         obj.pooling_ = s.get('pooling', 'cls')
+        if s.get('logit_bias') is not None: obj.logit_bias_ = np.array(s['logit_bias'])
         set_threads(threads)
         obj.tokenizer_, obj.model_ = _load_classifier(obj.model, obj.pooling_, len(obj.classes_), device)
         return obj
