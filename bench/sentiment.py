@@ -121,8 +121,8 @@ def run(args):
 
 def _unbias(P, bias):
     "Probabilities without the logit biases a model added (softmax of log P - bias)."
-    z = np.log(np.maximum(P, 1e-30)) - np.asarray(bias); z -= z.max(1, keepdims=True)
-    return np.exp(z) / np.exp(z).sum(1, keepdims=True)
+    from scipy.special import softmax
+    return softmax(np.log(np.maximum(P, 1e-30)) - np.asarray(bias), axis=1)
 
 
 def fit_eval_frozen(m, tr, te):

@@ -253,10 +253,11 @@ def tune_logit_bias(y_true,  # true labels
     labels = np.unique(np.r_[y, classes])
     score = lambda b: f1_score(y, classes[(Z + b).argmax(1)], average='macro', labels=labels)
     b = np.zeros(len(classes)); best = score(b)
+    grid = sorted(np.asarray(grid, dtype=float), key=abs)   # smallest shifts first: ties keep them
     for _ in range(rounds):
         improved = False
         for j in range(1, len(classes)):
-            for v in sorted(np.asarray(grid, dtype=float), key=abs):   # smallest shifts first: ties keep them
+            for v in grid:
                 c = b.copy(); c[j] = v; s = score(c)
                 if s > best + 1e-12: best, b, improved = s, c, True
         if not improved: break
@@ -391,7 +392,7 @@ class TransformerClassifier(SentimentModel):
         sched = transformers.get_linear_schedule_with_warmup(opt, int(self.warmup * total), total)
         loss_fn = torch.nn.CrossEntropyLoss(weight=w)
         pad_id = self.tokenizer_.pad_token_id or 0
-        best, best_state, bad, step, t0 = -1.0, None, 0, 0, time.perf_counter()
+        best, best_state, best_zv, bad, step, t0 = -1.0, None, None, 0, 0, time.perf_counter()
         bar = progress(total=total, desc='fine-tuning')
         done = False
         for epoch in range(math.ceil(self.epochs)):
@@ -406,10 +407,10 @@ class TransformerClassifier(SentimentModel):
                 rec = {'step': step, 'epoch': epoch + bi / n_batches, 'train_loss': float(loss.detach()), 'seconds': time.perf_counter() - t0}
                 bar.update(1); bar.set_postfix(loss=f"{rec['train_loss']:.3f}")
                 if has_val and (bi in eval_at or step == total):
-                    pv = self.predict(Xv); m.train()
-                    rec['val_macro_f1'] = float(f1_score(yv, pv, average='macro'))
+                    zv = self.predict_logits(Xv)   # leaves the model in training mode
+                    rec['val_macro_f1'] = float(f1_score(yv, self.classes_[zv.argmax(1)], average='macro'))
                     if rec['val_macro_f1'] > best:
-                        best, bad = rec['val_macro_f1'], 0
+                        best, bad, best_zv = rec['val_macro_f1'], 0, zv
                         best_state = {n: t.detach().clone() for n, t in m.state_dict().items()}
                         self.best_ = {'step': step, 'val_macro_f1': best}
                     else: bad += 1
@@ -421,9 +422,9 @@ class TransformerClassifier(SentimentModel):
         if best_state is not None: m.load_state_dict(best_state)
         m.eval()
         if self.tune_bias:
-            zv = self.predict_logits(Xv); self.logit_bias_ = tune_logit_bias(yv, zv, self.classes_)
-            self.best_ = {**(self.best_ or {}), 'logit_bias': self.logit_bias_.tolist(),
-                          'val_macro_f1_biased': float(f1_score(yv, self.classes_[(zv + self.logit_bias_).argmax(1)], average='macro'))}
+            self.logit_bias_ = tune_logit_bias(yv, best_zv, self.classes_)   # on the kept weights' validation logits
+            self.best_ = {**self.best_, 'logit_bias': self.logit_bias_.tolist(),
+                          'val_macro_f1_biased': float(f1_score(yv, self.classes_[(best_zv + self.logit_bias_).argmax(1)], average='macro'))}
         self.fit_seconds_ = time.perf_counter() - t0
         return self
 
