@@ -230,6 +230,20 @@ def _length_batches(lengths, batch_size, rng=None, bucket=50):
     if rng is not None: batches = [batches[i] for i in rng.permutation(len(batches))]
     return batches
 
+def _class_sample(y,  # integer class codes (0..k-1) of the training examples
+                  power: float,  # 0 = natural class frequencies, 0.5 = square root, 1 = balanced
+                  rng):  # numpy Generator
+    "Indices for one epoch of `len(y)` examples drawing class c in proportion to n_c**(1 - power): whole passes over a class, then a random rest."
+    y = np.asarray(y); n = len(y)
+    if power == 0: return np.arange(n)
+    cnt = np.bincount(y); w = np.where(cnt > 0, cnt.astype(float) ** (1 - power), 0.)
+    m = np.floor(n * w / w.sum()).astype(int); m[np.argmax(m)] += n - m.sum()
+    out = []
+    for c in np.flatnonzero(cnt):
+        ic = np.flatnonzero(y == c)
+        out += [rng.permutation(ic) for _ in range(m[c] // cnt[c])] + [rng.choice(ic, m[c] % cnt[c], replace=False)]
+    return np.concatenate(out)
+
 def _pad(ids, pad_id, pad_to=None):
     import torch
     L = pad_to or max(len(x) for x in ids)
@@ -326,6 +340,7 @@ class TransformerClassifier(SentimentModel):
                  evals_per_epoch: int = 2,  # validation evaluations per epoch (when a validation set is given)
                  patience: int = 2,  # stop after this many evaluations without a better validation macro-F1
                  class_weight=None,  # None or 'balanced' (weights the loss by inverse class frequency)
+                 resample: float = 0.0,  # per-epoch class resampling: class c drawn in proportion to n_c**(1 - resample) (0 = as is, 0.5 = square root, 1 = balanced)
                  tune_bias: bool = False,  # after training, fit per-class logit biases for validation macro-F1 (`tune_logit_bias`)
                  eval_batch_size: int = 64,  # batch size for inference
                  bucket: int = 50,  # batches per length-sorting chunk during training
@@ -339,6 +354,8 @@ class TransformerClassifier(SentimentModel):
         self.model, self.max_length, self.batch_size, self.epochs, self.lr = model, max_length, batch_size, epochs, lr
         self.weight_decay, self.warmup, self.evals_per_epoch, self.patience = weight_decay, warmup, evals_per_epoch, patience
         self.class_weight, self.tune_bias, self.eval_batch_size, self.bucket = class_weight, tune_bias, eval_batch_size, bucket
+        if not 0 <= resample <= 1: raise ShopnbError(f"resample must be between 0 and 1, got {resample!r}")
+        self.resample = resample
         resolve_precision(precision); self.precision = precision
         if pooling not in POOLINGS: raise ShopnbError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
         self.pooling = pooling
@@ -347,7 +364,7 @@ class TransformerClassifier(SentimentModel):
 
     def _params(self):
         return {k: getattr(self, k) for k in ('model', 'max_length', 'batch_size', 'epochs', 'lr', 'weight_decay', 'warmup', 'evals_per_epoch',
-                                              'patience', 'class_weight', 'tune_bias', 'eval_batch_size', 'bucket', 'precision', 'pooling', 'seed')}
+                                              'patience', 'class_weight', 'resample', 'tune_bias', 'eval_batch_size', 'bucket', 'precision', 'pooling', 'seed')}
 
     def _encode(self, texts):
         return self.tokenizer_(_as_texts(texts), truncation=True, max_length=self.max_length, add_special_tokens=True)['input_ids']
@@ -397,7 +414,8 @@ class TransformerClassifier(SentimentModel):
         done = False
         for epoch in range(math.ceil(self.epochs)):
             m.train()
-            for bi, b in enumerate(_length_batches(lens, self.batch_size, rng, self.bucket), start=1):
+            idx = _class_sample(yi, self.resample, rng)   # the epoch's examples (all of them, once, when resample=0)
+            for bi, b in enumerate((idx[b] for b in _length_batches(lens[idx], self.batch_size, rng, self.bucket)), start=1):
                 Xb, Mb = _pad([ids[i] for i in b], pad_id)
                 with autocast(self.precision_, dev): logits = m(input_ids=Xb.to(dev), attention_mask=Mb.to(dev)).logits
                 loss = loss_fn(logits.float(), torch.as_tensor(yi[b], device=dev))
