@@ -231,12 +231,12 @@ def _length_batches(lengths, batch_size, rng=None, bucket=50):
     return batches
 
 def _class_sample(y,  # integer class codes (0..k-1) of the training examples
-                  power: float,  # 0 = natural class frequencies, 0.5 = square root, 1 = balanced
+                  resample: float,  # 0 = natural class frequencies, 0.5 = square root, 1 = balanced
                   rng):  # numpy Generator
-    "Indices for one epoch of `len(y)` examples drawing class c in proportion to n_c**(1 - power): whole passes over a class, then a random rest."
+    "Indices for one epoch of `len(y)` examples drawing class c in proportion to n_c**(1 - resample): whole passes over a class, then a random rest."
     y = np.asarray(y); n = len(y)
-    if power == 0: return np.arange(n)
-    cnt = np.bincount(y); w = np.where(cnt > 0, cnt.astype(float) ** (1 - power), 0.)
+    if resample == 0: return np.arange(n)
+    cnt = np.bincount(y); w = np.where(cnt > 0, cnt.astype(float) ** (1 - resample), 0.)
     m = np.floor(n * w / w.sum()).astype(int); m[np.argmax(m)] += n - m.sum()
     out = []
     for c in np.flatnonzero(cnt):
