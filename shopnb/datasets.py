@@ -96,19 +96,21 @@ def short_rows(path,  # a text data file
     return out, last
 
 def _check_short_rows(p: Path, df: pd.DataFrame, kw: dict, encoding: str):
-    "Raise a `ShopnbError` naming the lines of `p` with fewer fields than `df` has columns (pandas would fill them with nulls)."
+    "Raise a `ShopnbError` naming the lines of `p` with fewer fields than the columns of `df` (pandas would fill them with nulls)."
     sep = kw.get('sep')
     if len(df) == 0 or not (sep == r'\s+' or (isinstance(sep, str) and len(sep) == 1)): return
     if any(k in kw for k in ('usecols', 'index_col', 'nrows', 'skipfooter', 'comment')) or not isinstance(kw.get('skiprows', 0), int): return
-    if not df.iloc[:, -1].isna().any(): return  # a short row always leaves the last column empty
-    bad, last = short_rows(p, df.shape[1], sep, header=kw.get('header') is not None, quotechar=kw.get('quotechar', '"'),
+    n = df.shape[1]  # a header ending in a separator names an empty last column that no row needs
+    while kw.get('header') is not None and n > 1 and str(df.columns[n - 1]).startswith('Unnamed:') and df.iloc[:, n - 1].isna().all(): n -= 1
+    if not df.iloc[:, n - 1].isna().any(): return  # a short row always leaves the last column empty
+    bad, last = short_rows(p, n, sep, header=kw.get('header') is not None, quotechar=kw.get('quotechar', '"'),
                      encoding=encoding, skiprows=kw.get('skiprows', 0) or 0)
     if not bad: return
     show = lambda b: f"line {b[0]:,} has {b[1]} field(s): {b[2][:80]!r}"
     if len(bad) == 1:
         where = 'the last line is cut off (a truncated download?)' if bad[0][0] == last else 'a damaged line'
-        raise ShopnbError(f"{p}: {show(bad[0])}, fewer than the {df.shape[1]} columns of the table: {where}; complete or remove that line")
-    raise ShopnbError(f"{p}: {len(bad):,} rows have fewer fields than the {df.shape[1]} columns of the table: "
+        raise ShopnbError(f"{p}: {show(bad[0])}, fewer than the {n} columns of the table: {where}; complete or remove that line")
+    raise ShopnbError(f"{p}: {len(bad):,} rows have fewer fields than the {n} columns of the table: "
                       + '; '.join(show(b) for b in bad[:3]) + ('; ...' if len(bad) > 3 else '')
                       + "; a truncated or damaged file: complete or remove those lines")
 
