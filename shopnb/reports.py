@@ -12,14 +12,15 @@ from .core import (ShopnbError, reports_dir, site_dir, default_shop_dir, hash_by
                    get_logger, progress, atomic_dir, project_root)
 
 # %% auto #0
-__all__ = ['METRIC_MIME', 'SKIP_MIME', 'SCALARS', 'KERNEL_ENV', 'format_value', 'record', 'metric_label', 'finding',
-           'skip_section', 'collect_metrics', 'load_shop', 'Param', 'list_reports', 'report_path',
+__all__ = ['METRIC_MIME', 'SKIP_MIME', 'SCALARS', 'KERNEL_ENV', 'HISTORY_LEN', 'format_value', 'record', 'metric_label',
+           'finding', 'skip_section', 'collect_metrics', 'load_shop', 'Param', 'list_reports', 'report_path',
            'parse_params_source', 'report_params', 'report_title', 'Needs', 'report_needs', 'convert', 'resolve_params',
            'grid_from_cli', 'expand_grid', 'read_params_file', 'code_files', 'code_hash', 'notebook_hash',
            'resolve_data_dir', 'params_slug', 'execute', 'failing_cell', 'key_figures_html', 'header_html',
            'drop_skipped_sections', 'page_notebook', 'render_html', 'external_refs', 'run_status', 'status_line',
-           'RunMonitor', 'RunResult', 'NotApplicable', 'shop_tables', 'plan_run', 'run_report', 'key_metrics',
-           'build_index', 'plan_runs', 'run_reports', 'summary_table', 'add_cli', 'main']
+           'RunMonitor', 'RunResult', 'NotApplicable', 'shop_tables', 'plan_run', 'run_report', 'compare_runs',
+           'changes_text', 'append_history', 'svg_chart', 'key_metrics', 'build_index', 'plan_runs', 'run_reports',
+           'summary_table', 'add_cli', 'main']
 
 # %% ../nbs/50_reports.ipynb #ef08dff4
 METRIC_MIME = 'application/vnd.shopnb.metric+json'
@@ -492,7 +493,7 @@ def key_figures_html(figures: list) -> str:
 
 def header_html(title: str, summary: str, params: dict, defaults: dict, prov: dict, error: str|None = None,
                 figures: list|None = None,  # key figures, `(label, text)` pairs
-                notes: str = '',  # a line under the summary (the tables the report uses)
+                notes: str = '',  # a line under the key figures (what changed since the previous run)
                 links: dict|None = None,  # link text -> relative URL (run log, notebook, metrics)
                ) -> str:
     "The report header: title, summary, key figures, the non-default parameters (all of them folded), provenance, links, and the error of a failed run."
@@ -508,7 +509,8 @@ def header_html(title: str, summary: str, params: dict, defaults: dict, prov: di
     link_html = ' · '.join(f'<a href="{_esc(u)}">{_esc(t)}</a>' for t, u in (links or {}).items())
     return (f'<header class="shopnb-header"><h1>{_esc(title)}</h1>' + (f'<p class="summary">{_esc(summary)}</p>' if summary else '') + fail +
             key_figures_html(figures or []) +
-            f'<p class="meta">Parameters: {", ".join(changed) or "the defaults"}' + (f' · {notes}' if notes else '') + (f' · {link_html}' if link_html else '') + '</p>'
+            (f'<p class="meta">{_esc(notes)}</p>' if notes else '') +
+            f'<p class="meta">Parameters: {", ".join(changed) or "the defaults"}' + (f' · {link_html}' if link_html else '') + '</p>'
             f'<details class="params"><summary>All parameters</summary><table>{rows or "<tr><td>none</td></tr>"}</table></details>'
             f'<details class="provenance"><summary>Provenance: shopnb {_esc(prov.get("shopnb"))}, data {_esc(prov.get("data_hash"))}, '
             f'started {_esc(prov.get("started"))}</summary><table>{prov_rows}</table></details></header>')
@@ -803,22 +805,24 @@ def run_report(name: str,  # report name (a notebook in the reports folder) or p
             (tmp/'run.log').write_text(f'{p.report} [{p.slug}] started {started.isoformat(timespec="seconds")}\n'
                                        + (kernel_log or 'nothing on stderr') + (f'\n--- run failed: {res.error}\n' if res.error else '\n'))
             metrics = {k: d.get('value') for k, d in info.items()}
-            t1 = time.perf_counter()
-            if nb_out.exists():
-                figures = [(d.get('label') or metric_label(k), d.get('text', '')) for k, d in info.items() if d.get('key')]
-                header = header_html(title, summary, p.params, {s.name: s.default for s in p.specs}, prov, res.error, figures=figures,
-                                     links={'notebook': 'report.ipynb', 'metrics': 'metrics.json', 'run log': 'run.log'})
-                render_html(nb, tmp/'index.html', header, show_code, title=f'{title} [{p.slug}]')
-            timings['render_s'] = round(time.perf_counter() - t1, 2)
-            prov['duration_s'] = round(time.perf_counter() - t0, 2)
-            timings['overhead_s'] = round(max(0.0, prov['duration_s'] - sum(v or 0 for v in timings.values())), 2)  # imports, provenance, files
-            prov['timings'] = timings
             res.status = 'failed' if res.error else 'ok'
             doc = dict(report=p.report, title=title, slug=p.slug, status=res.status, params=p.params, metrics=metrics,
                        key_metrics=[k for k, d in info.items() if d.get('key')],
                        metrics_text={k: d['text'] for k, d in info.items() if 'text' in d},
                        metrics_label={k: d.get('label') or metric_label(k) for k, d in info.items()},
                        skipped_sections=skipped, error=res.error, cell=res.cell, provenance=prov)
+            doc['changes'] = compare_runs(_read_json(dest/'metrics.json'), doc)  # against the last good run
+            t1 = time.perf_counter()
+            if nb_out.exists():
+                figures = [(d.get('label') or metric_label(k), d.get('text', '')) for k, d in info.items() if d.get('key')]
+                header = header_html(title, summary, p.params, {s.name: s.default for s in p.specs}, prov, res.error, figures=figures,
+                                     links={'notebook': 'report.ipynb', 'metrics': 'metrics.json', 'run log': 'run.log'},
+                                     notes=changes_text(doc['changes'], doc['metrics_label']))
+                render_html(nb, tmp/'index.html', header, show_code, title=f'{title} [{p.slug}]')
+            timings['render_s'] = round(time.perf_counter() - t1, 2)
+            prov['duration_s'] = round(time.perf_counter() - t0, 2)
+            timings['overhead_s'] = round(max(0.0, prov['duration_s'] - sum(v or 0 for v in timings.values())), 2)  # imports, provenance, files
+            prov['timings'] = timings
             (tmp/'metrics.json').write_text(json.dumps(doc, indent=1, default=str))
             res.metrics, res.timings, res.duration_s = metrics, timings, prov['duration_s']
             if res.error: raise _RunFailed(res.error)
@@ -833,6 +837,7 @@ def run_report(name: str,  # report name (a notebook in the reports folder) or p
     else:
         shutil.rmtree(failed, ignore_errors=True)
         (out/p.report/f'{p.slug}.skipped.json').unlink(missing_ok=True)
+        append_history(out/p.report/f'.{p.slug}.history.json', doc)
         res.out_dir = dest
         log.info(f"{label}: done in {res.duration_s:.1f} s -> {dest/'index.html'}")
     _retire(status_dir, p)
@@ -843,29 +848,92 @@ def run_report(name: str,  # report name (a notebook in the reports folder) or p
 
 # %% ../nbs/50_reports.ipynb #7a8bb193
 _INDEX_CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1f2328;background:#fff}
-main{max-width:1200px;margin:0 auto;padding:24px}h1{margin:0 0 4px}.sub{color:#57606a;margin:0 0 24px}
-section{margin:0 0 28px}h2{margin:0 0 2px;font-size:1.3em}h2 a{color:inherit;text-decoration:none}.summary{color:#57606a;margin:0 0 8px}
-table{border-collapse:collapse;font-size:.9em;width:100%}th,td{border-bottom:1px solid #d0d7de;padding:5px 8px;text-align:left;vertical-align:top}
-th{background:#f6f8fa;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1f2328;background:#f6f8fa}
+main{max-width:1200px;margin:0 auto;padding:24px;box-sizing:border-box}h1{margin:0 0 4px}.sub{color:#57606a;margin:0 0 24px}
+section{margin:0 0 32px}h2{margin:0 0 2px;font-size:1.3em}h2 a{color:inherit;text-decoration:none}.summary{color:#57606a;margin:0 0 10px;max-width:900px}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:12px}
+.card{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:10px 14px;min-width:0;overflow-wrap:anywhere}
+.card.failed-card{border-color:#ff8182}.card.skipped-card{background:#f6f8fa;color:#57606a}
+.card .top{display:flex;justify-content:space-between;gap:8px;font-size:.85em;color:#57606a}.card code{color:#1f2328}
+.figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(120px,1fr));gap:6px;margin:8px 0}
+.fig{border:1px solid #eaeef2;border-radius:6px;padding:4px 8px}.fig .v{font-size:1.15em;font-weight:600;font-variant-numeric:tabular-nums}
+.fig .l{font-size:.75em;color:#57606a}.fig .d{font-size:.75em;color:#57606a}
+.changes,.params,.links{font-size:.82em;margin:4px 0}.changes{color:#57606a}
 .ok{color:#1a7f37;font-weight:600}.failed{color:#cf222e;font-weight:600}.param{color:#57606a}
-a{color:#0969da}.err{color:#82071e;font-size:.85em;max-width:420px}
+a{color:#0969da}.err{color:#82071e;font-size:.85em}
+.grid-chart{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:8px 12px;margin:0 0 12px;display:inline-block;max-width:100%;box-sizing:border-box}
+.grid-chart svg{display:block;max-width:100%;height:auto}.spark{display:block;margin:4px 0}
 """
+HISTORY_LEN = 20  # runs kept in each report's history, per parameter set
+
+def compare_runs(prev: dict|None, doc: dict) -> dict|None:
+    "What changed from the run `prev` to `doc` (two `metrics.json` documents): key-figure deltas, and whether data, parameters, notebook or library code changed."
+    if not prev: return None
+    pp, dp, pm, dm = prev.get('provenance', {}), doc.get('provenance', {}), prev.get('params') or {}, doc.get('params') or {}
+    deltas = {k: [(prev.get('metrics') or {}).get(k), (doc.get('metrics') or {}).get(k)] for k in doc.get('key_metrics') or []}
+    return dict(since=pp.get('started'), deltas={k: v for k, v in deltas.items() if v[0] != v[1]},
+                data=pp.get('data_hash') != dp.get('data_hash'), params=sorted(k for k in {**pm, **dm} if pm.get(k) != dm.get(k)),
+                notebook=pp.get('notebook_hash') != dp.get('notebook_hash'), code=pp.get('code_hash') != dp.get('code_hash'))
+
+def _num(v) -> bool: return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+def changes_text(ch: dict|None, labels: dict|None = None) -> str:
+    "`compare_runs`'s result in words, e.g. 'mase combination 0.931 → 0.910 (−0.021); changed: data'."
+    if ch is None: return 'First run of this report with these parameters.'
+    labels = labels or {}
+    parts = [f'{labels.get(k) or metric_label(k)} {_fmt_metric(a)} → {_fmt_metric(b)}' + (f' ({b - a:+.3g})' if _num(a) and _num(b) else '')
+             for k, (a, b) in ch['deltas'].items()]
+    what = [w for w, flag in (('data', ch['data']), ('report notebook', ch['notebook']), ('library code', ch['code'])) if flag]
+    if ch['params']: what.append('parameters (' + ', '.join(ch['params']) + ')')
+    since = str(ch.get('since') or '')[:16].replace('T', ' ')
+    return (f'Since the previous run ({since}): ' + ('; '.join(parts) if parts else 'key figures unchanged') + '; '
+            + ('changed: ' + ', '.join(what) if what else 'same data, parameters and code') + '.')
+
+def append_history(f: Path, doc: dict, n: int = HISTORY_LEN) -> list:
+    "Add a run's key figures and hashes to the history file `f` (a JSON list, the last `n` runs kept); returns the history."
+    prov = doc.get('provenance', {})
+    entry = dict(started=prov.get('started'), status=doc.get('status'), metrics={k: (doc.get('metrics') or {}).get(k) for k in doc.get('key_metrics') or []},
+                 **{k: prov.get(k) for k in ('data_hash', 'notebook_hash', 'code_hash', 'duration_s')})
+    hist = (_read_json(f) or []) + [entry]
+    hist = hist[-n:]
+    f.parent.mkdir(parents=True, exist_ok=True)
+    tmp = f.with_name(f'.{f.name}.tmp-{os.getpid()}'); tmp.write_text(json.dumps(hist, default=str)); tmp.replace(f)
+    return hist
+
+def svg_chart(xs: list, ys: list, title: str = '', width: int = 300, height: int = 110, spark: bool = False) -> str:
+    "A small self-contained SVG line chart of `ys` over the labels `xs` (a sparkline without axes text when `spark`)."
+    pts = [(str(x), float(y)) for x, y in zip(xs, ys) if _num(y)]
+    if len(pts) < 2: return ''
+    lo, hi = min(y for _, y in pts), max(y for _, y in pts)
+    pad_l, pad_r, pad_t, pad_b = (4, 4, 4, 4) if spark else (44, 12, 22, 26)
+    w, h = width - pad_l - pad_r, height - pad_t - pad_b
+    sx = lambda i: pad_l + (w * i / (len(pts) - 1))
+    sy = lambda y: pad_t + h * (1 - ((y - lo) / (hi - lo) if hi > lo else 0.5))
+    line = ' '.join(f'{sx(i):.1f},{sy(y):.1f}' for i, (_, y) in enumerate(pts))
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="{"spark" if spark else "chart"}" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="{_esc(title)}">',
+           f'<polyline fill="none" stroke="#0969da" stroke-width="{1.5 if spark else 2}" points="{line}"/>']
+    out += [f'<circle cx="{sx(i):.1f}" cy="{sy(y):.1f}" r="{2 if spark else 3}" fill="#0969da"><title>{_esc(x)}: {_fmt_metric(y)}</title></circle>' for i, (x, y) in enumerate(pts)]
+    if not spark:
+        out.append(f'<text x="{pad_l}" y="14" font-size="12" fill="#1f2328">{_esc(title)}</text>')
+        out += [f'<text x="{pad_l - 4}" y="{sy(v) + 4:.1f}" font-size="10" text-anchor="end" fill="#57606a">{_fmt_metric(v)}</text>' for v in {lo, hi}]
+        out += [f'<text x="{sx(i):.1f}" y="{height - 8}" font-size="10" text-anchor="middle" fill="#57606a">{_esc(x[:12])}</text>' for i, (x, _) in enumerate(pts)]
+    return ''.join(out) + '</svg>'
 
 def _scan_site(out: Path) -> dict:
     "report -> slug -> {'ok': metrics doc or None, 'failed': ..., 'skipped': the record of a run skipped because the report did not apply}."
     runs = {}
+    new = lambda: {'ok': None, 'failed': None, 'skipped': None}
     for f in sorted(out.glob('*/*/metrics.json')):
         rep, slug = f.parent.parent.name, f.parent.name
         if rep.startswith(('.', '_')) or slug.startswith('.'): continue
         doc = _read_json(f)
         if not doc: continue
         kind = 'failed' if slug.endswith('.failed') else 'ok'
-        runs.setdefault(rep, {}).setdefault(slug.removesuffix('.failed'), {'ok': None, 'failed': None, 'skipped': None})[kind] = doc
+        runs.setdefault(rep, {}).setdefault(slug.removesuffix('.failed'), new())[kind] = doc
     for f in sorted(out.glob('*/*.skipped.json')):  # reports that did not apply to the shop
         doc = _read_json(f)
         if doc and not f.parent.name.startswith(('.', '_')):
-            runs.setdefault(f.parent.name, {}).setdefault(f.name.removesuffix('.skipped.json'), {'ok': None, 'failed': None, 'skipped': None})['skipped'] = doc
+            runs.setdefault(f.parent.name, {}).setdefault(f.name.removesuffix('.skipped.json'), new())['skipped'] = doc
     return runs
 
 def _fmt_metric(v) -> str:
@@ -881,56 +949,86 @@ def key_metrics(doc: dict, n: int = 8) -> list:
     return keys or list(itertools.islice((k for k, v in m.items() if isinstance(v, (int, float, str)) and not isinstance(v, bool)
                                           and (not isinstance(v, str) or len(v) <= 40)), n))
 
+def _card(rep: str, slug: str, latest: dict, ok: dict|None, bad: dict|None, varying: list, history: list) -> str:
+    "One run's card on the index: status, varying parameters, key figures with their change, what changed, links."
+    state = latest.get('status')
+    prov, src = latest.get('provenance', {}), ok or latest
+    labels, texts = src.get('metrics_label') or {}, src.get('metrics_text') or {}
+    date = str(prov.get('started', ''))[:16].replace('T', ' ')
+    if state == 'failed': status = '<span class="failed">failed</span>' + (' (last good kept)' if ok else '')
+    elif state == 'skipped': status = '<span class="param">skipped</span>'
+    else: status = '<span class="ok">ok</span>'
+    top = (f'<div class="top"><span><code>{_esc(slug)}</code></span><span>{status} · {_esc(date)}'
+           + (f' · {prov.get("duration_s", 0):.0f} s' if state != 'skipped' else '') + '</span></div>')
+    params = ''.join(f'<div class="params">{_esc(k)} = <b>{_esc(latest.get("params", {}).get(k))}</b></div>' for k in varying)
+    body = ''
+    if state == 'skipped': body = f'<div class="err">{_esc(latest.get("reason"))}</div>'
+    if state == 'failed': body = f'<div class="err">{_esc(bad.get("error") or "")}</div>'
+    figs = ''
+    if ok:
+        deltas = (ok.get('changes') or {}).get('deltas') or {}
+        for k in key_metrics(ok)[:8]:
+            v = (ok.get('metrics') or {}).get(k)
+            d = deltas.get(k)
+            dtxt = f'<div class="d">was {_esc(_fmt_metric(d[0]))}</div>' if d else ''
+            figs += f'<div class="fig"><div class="v">{_esc(texts.get(k) or _fmt_metric(v))}</div><div class="l">{_esc(labels.get(k) or metric_label(k))}</div>{dtxt}</div>'
+        figs = f'<div class="figs">{figs}</div>' if figs else ''
+        if state == 'ok': body += f'<p class="changes">{_esc(changes_text(ok.get("changes"), labels))}</p>'
+        first = next((k for k in key_metrics(ok) if _num((ok.get('metrics') or {}).get(k))), None)
+        if first and len(history) > 1:
+            body += svg_chart([h.get('started', '')[:10] for h in history], [h.get('metrics', {}).get(first) for h in history],
+                              title=f'{labels.get(first) or metric_label(first)} over the last {len(history)} runs', width=300, height=36, spark=True)
+    links = []
+    if ok: links += [f'<a href="{rep}/{slug}/index.html">report</a>', f'<a href="{rep}/{slug}/report.ipynb">notebook</a>',
+                     f'<a href="{rep}/{slug}/metrics.json">metrics</a>', f'<a href="{rep}/{slug}/run.log">run log</a>']
+    if bad: links += [f'<a href="{rep}/{slug}.failed/index.html">failed run</a>', f'<a href="{rep}/{slug}.failed/run.log">its log</a>']
+    kind = {'failed': ' failed-card', 'skipped': ' skipped-card'}.get(state, '')
+    return (f'<article class="card{kind}">{top}{params}{figs}{body}' + (f'<p class="links">{" · ".join(links)}</p>' if links else '') + '</article>')
+
+def _grid_chart(rows: list, varying: list) -> str:
+    "A chart of the first numeric key figure across the runs of a one-parameter grid (other parameters equal), else ''."
+    oks = [(r[1].get('params') or {}, r[2]) for r in rows if r[2]]
+    if len(varying) != 1 or len(oks) < 2: return ''
+    k = varying[0]
+    fig = next((m for m in key_metrics(oks[0][1]) if all(_num((d.get('metrics') or {}).get(m)) for _, d in oks)), None)
+    if not fig: return ''
+    pts = sorted(((p.get(k), d['metrics'][fig]) for p, d in oks), key=lambda t: (not _num(t[0]), t[0] if _num(t[0]) else str(t[0])))
+    label = (oks[0][1].get('metrics_label') or {}).get(fig) or metric_label(fig)
+    return f'<div class="grid-chart">' + svg_chart([_fmt_metric(x) for x, _ in pts], [y for _, y in pts], title=f'{label} by {k}') + '</div>'
+
 def build_index(out=None, reports=None) -> Path:
-    "Write `out/index.html` listing every run in the site folder; returns its path."
+    "Write `out/index.html`: per report, a card per run (key figures, what changed since the previous run, history), and a chart across a parameter grid; returns its path."
     out = Path(out or site_dir()).resolve(); out.mkdir(parents=True, exist_ok=True)
     runs = _scan_site(out)
     order = sorted(runs, key=lambda r: (r != 'overview', r))
-    secs, n_ok, n_failed, n_skipped = [], 0, 0, 0
+    secs, n = [], {'ok': 0, 'failed': 0, 'skipped': 0}
+    started = lambda doc: str((doc or {}).get('provenance', {}).get('started'))
     for rep in order:
         rows = []
         for slug, d in sorted(runs[rep].items(), key=lambda kv: (kv[0] != 'default', kv[0])):
-            ok, bad, skip = d['ok'], d['failed'], d.get('skipped')
-            started = lambda doc: str((doc or {}).get('provenance', {}).get('started'))
+            ok, bad, skip = d['ok'], d['failed'], d['skipped']
             # a failed run newer than the good one is the current state; the good output is still linked
             latest = bad if bad and (not ok or started(bad) >= started(ok)) else ok
             if skip and (not latest or started(skip) >= started(latest)): latest = skip
             rows.append((slug, latest, ok, bad))
-        pnames = [k for k in (rows[0][1].get('params') or {})] if rows else []
-        varying = [k for k in pnames if len({json.dumps(r[1].get('params', {}).get(k), default=str) for r in rows}) > 1]
-        mnames = list(dict.fromkeys(k for r in rows for k in key_metrics(r[2] or r[1])))[:8]
-        title = rows[0][1].get('title', rep) if rows else rep
-        head = ''.join(f'<th class="param">{_esc(k)}</th>' for k in varying) + ''.join(f'<th>{_esc(k)}</th>' for k in mnames)
-        trs = []
-        for slug, latest, ok, bad in rows:
-            failed_now = latest is bad and bad is not None
-            skipped_now = latest.get('status') == 'skipped'
-            n_ok += not (failed_now or skipped_now); n_failed += failed_now; n_skipped += skipped_now
-            prov = latest.get('provenance', {})
-            src = ok or latest
-            shown = {k: (src.get('metrics_text') or {}).get(k) or _fmt_metric(v) for k, v in (src.get('metrics') or {}).items()}
-            links = []
-            if ok: links += [f'<a href="{rep}/{slug}/index.html">report</a>', f'<a href="{rep}/{slug}/report.ipynb">notebook</a>', f'<a href="{rep}/{slug}/metrics.json">metrics</a>']
-            if bad: links += [f'<a href="{rep}/{slug}.failed/index.html">failed run</a>', f'<a href="{rep}/{slug}.failed/report.ipynb">failed notebook</a>']
-            status = (f'<span class="failed">failed</span>' + (' (last good kept)' if ok else '') + f'<div class="err">{_esc(bad.get("error") or "")}</div>'
-                      if failed_now else f'<span class="param">skipped</span><div class="err">{_esc(latest.get("reason"))}</div>' if skipped_now
-                      else '<span class="ok">ok</span>')
-            cells = ''.join(f'<td class="param">{_esc(latest.get("params", {}).get(k))}</td>' for k in varying)
-            cells += ''.join(f'<td class="num">{_esc(shown[k]) if k in shown else ""}</td>' for k in mnames)
-            date = str(prov.get('started', ''))[:16].replace('T', ' ')
-            trs.append(f'<tr><td><code>{_esc(slug)}</code></td>{cells}<td>{status}</td><td>{_esc(date)}</td>'
-                       f'<td class="num">{prov.get("duration_s", 0):.1f} s</td><td>{" · ".join(links)}</td></tr>')
+            n[latest.get('status') if latest.get('status') in n else 'ok'] += 1
+        pnames = list(dict.fromkeys(k for r in rows for k in (r[1].get('params') or {})))
+        varying = [k for k in pnames if k != 'data_dir' and len({json.dumps(r[1].get('params', {}).get(k), default=str) for r in rows}) > 1]
+        title = next((r[1].get('title') for r in rows if r[1].get('title')), rep)
         summ = ''
         try: summ = report_title(rep, reports)[1]
         except ShopnbError: pass
+        cards = ''.join(_card(rep, slug, latest, ok, bad, varying + (['data_dir'] if len({str(r[1].get('params', {}).get('data_dir')) for r in rows}) > 1 else []),
+                              _read_json(out/rep/f'.{slug}.history.json') or [])
+                        for slug, latest, ok, bad in rows)
         secs.append(f'<section id="{_esc(rep)}"><h2><a href="#{_esc(rep)}">{_esc(title)}</a> <small class="param">({_esc(rep)})</small></h2>'
-                    + (f'<p class="summary">{_esc(summ)}</p>' if summ else '') +
-                    f'<table><tr><th>run</th>{head}<th>status</th><th>date (UTC)</th><th>duration</th><th>links</th></tr>{"".join(trs)}</table></section>')
+                    + (f'<p class="summary">{_esc(summ)}</p>' if summ else '') + _grid_chart(rows, varying) + f'<div class="cards">{cards}</div></section>')
     now = datetime.now(timezone.utc).isoformat(timespec='seconds')
     body = ''.join(secs) or '<p>No report has been run yet: <code>shopnb report run --all</code>.</p>'
+    counts = f"{n['ok']} ok, {n['failed']} failed" + (f", {n['skipped']} skipped" if n['skipped'] else '')
     page = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
             f'<title>shopnb reports</title><style>{_INDEX_CSS}</style></head><body><main><h1>shopnb reports</h1>'
-            f'<p class="sub">{n_ok} ok, {n_failed} failed' + (f', {n_skipped} skipped' if n_skipped else '') + f' · updated {_esc(now)}</p>{body}</main></body></html>')
+            f'<p class="sub">{counts} · updated {_esc(now)}</p>{body}</main></body></html>')
     f = out/'index.html'; tmp = out/f'.index.html.tmp-{os.getpid()}'
     tmp.write_text(page, encoding='utf-8'); tmp.replace(f)
     return f
