@@ -1180,11 +1180,22 @@ def _cmd_run(args) -> int:
     print(f"Site: {out/'index.html'}")
     return 1 if any(r.status == 'failed' for r in results) else 0
 
+def _cmd_check(args) -> int:
+    from shopnb.browser import check_site
+    out = Path(args.out or site_dir()).resolve()
+    if not (out/'index.html').exists(): raise ShopnbError(f"no site in {out}: run reports first (`shopnb report run --all`)")
+    results = check_site(out, width=args.width)
+    for r in results:
+        print(f"{'ok  ' if not r['problems'] else 'FAIL'} {r['page']}  ({r['size_kb']:.0f} KB, {r['images']} images, {r['svgs']} SVG)"
+              + ''.join(f"\n     - {p}" for p in r['problems']))
+    print(f"Screenshots: {out/'_checks'}")
+    return 1 if any(r['problems'] for r in results) else 0
+
 def add_cli(subparsers) -> 'argparse.ArgumentParser':
-    "Add the `report` command group (list, params, run) to an argparse `subparsers`; handlers return an exit code."
+    "Add the `report` command group (list, params, run, check) to an argparse `subparsers`; handlers return an exit code."
     rp = subparsers.add_parser('report', help='run report notebooks into the HTML site', description='Run report notebooks into the HTML site.')
     rp.add_argument('--reports', default=None, help='reports folder (default: SHOPNB_REPORTS or <project>/reports)')
-    sub = rp.add_subparsers(dest='report_cmd', metavar='{list,params,run}')
+    sub = rp.add_subparsers(dest='report_cmd', metavar='{list,params,run,check}')
     sub.required = True
     p = sub.add_parser('list', help='list the reports and their parameters')
     p.set_defaults(func=_cmd_list)
@@ -1205,6 +1216,11 @@ def add_cli(subparsers) -> 'argparse.ArgumentParser':
     p.add_argument('--timeout', type=int, default=None, metavar='S', help='seconds allowed per cell')
     p.add_argument('-q', '--quiet', action='store_true', help="do not show the running reports' cells and progress")
     p.set_defaults(func=_cmd_run)
+    p = sub.add_parser('check', help='open every page of the site in headless Chromium and check it', description='Open the index and every report '
+                       'page in headless Chromium: console errors, failed or off-host requests, overflow, undrawn charts; screenshots go to SITE/_checks/.')
+    p.add_argument('--out', metavar='SITE_DIR', help='site folder (default: SHOPNB_SITE or <project>/site)')
+    p.add_argument('--width', type=int, default=1280, help='window width in CSS pixels')
+    p.set_defaults(func=_cmd_check)
     return rp
 
 def main(argv=None) -> int:
