@@ -19,7 +19,7 @@ def checked_site(small_shop_dir, tmp_path_factory):
     if not _chromium(): pytest.skip('no Chromium: install it (apt-get install chromium) to run the browser checks')
     site = tmp_path_factory.mktemp('browser')/'site'
     # the default suite with its training capped, so the pages are complete but quick to make
-    grid = {'max_train': ['150'], 'epochs': ['1'], 'baselines': ['majority;tfidf'], 'max_score': ['300'], 'sasrec_epochs': ['2'], 'windows': ['2']}
+    grid = {'max_train': ['150'], 'epochs': ['1'], 'baselines': ['majority,tfidf'], 'max_score': ['300'], 'sasrec_epochs': ['2'], 'windows': ['2']}
     results = run_reports(None, grid, data_dir=small_shop_dir, out=site, only_applicable=True)
     assert all(r.status == 'ok' for r in results), [(r.report, r.error) for r in results if r.status != 'ok']
     return site, check_site(site)
