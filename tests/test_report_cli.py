@@ -8,6 +8,7 @@ import pytest
 
 import shopnb
 from shopnb.cli import main
+from shopnb.reports import run_report
 from shopnb.schema import Shop
 from test_reports import write_report
 
@@ -54,25 +55,17 @@ def test_all_force_and_unchanged(reports, shop, tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.count('skipped (unchanged)') == 2, out
     assert (started(c), started(u)) == first
-    # --force reruns both
-    time.sleep(1.1)  # 'started' has a resolution of one second
-    assert main(args + ['--force']) == 0
-    assert capsys.readouterr().out.count(' ok ') == 2
-    assert started(c) != first[0] and started(u) != first[1]
     # --force on one named report reruns only that one
-    time.sleep(1.1)
-    again = started(c), started(u)
+    time.sleep(1.1)  # 'started' has a resolution of one second
     assert main(['report', 'run', 'customers', '--force', '--data', str(shop), '--out', str(site), '-q']) == 0
-    assert started(c) == again[0] and started(u) != again[1]
-
-
-def test_all_with_a_failing_report(reports, shop, tmp_path, capsys):
+    assert ' ok ' in capsys.readouterr().out
+    assert started(c) == first[0] and started(u) != first[1]
+    # --all again with a new report that fails: the unchanged ones are not rerun, the failure makes the command fail
     write_report(reports, 'broken', 'record("before", 1)\nraise ValueError("no good")')
-    site = tmp_path/'site'
-    rc = main(['report', 'run', '--all', '--data', str(shop), '--out', str(site), '-q'])
+    rc = main(args)
     cap = capsys.readouterr()
-    assert rc == 1                                              # one failure makes the whole command fail
-    assert [r.name for r in runs(site, 'count')] and runs(site, 'customers')  # the others still ran
+    assert rc == 1
+    assert cap.out.count('skipped (unchanged)') == 2 and started(c) == first[0]
     [line] = [l for l in cap.err.splitlines() if l.startswith('FAILED')]
     assert line.startswith('FAILED broken [') and 'code cell 3' in line and 'ValueError: no good' in line
     assert [p.name.endswith('.failed') for p in runs(site, 'broken')] == [True]
@@ -130,7 +123,7 @@ def test_interrupt_cleans_up(reports, shop, tmp_path):
     "SIGINT or SIGTERM to a running `shopnb report run`: exit 130, no temporary folder, no failed run, the last good output untouched, kernel gone."
     sites = {sig: tmp_path/f'site-{sig.name}' for sig in (signal.SIGINT, signal.SIGTERM)}
     for sig, site in sites.items():  # a good run first
-        assert main(['report', 'run', 'count', '--data', str(shop), '--out', str(site), '-q', '-p', 'label', sig.name]) == 0
+        assert run_report('count', {'label': sig.name}, data_dir=shop, out=site, progress_bar=False).status == 'ok'
     good = {sig: {f.name: f.read_bytes() for f in runs(site, 'count')[0].iterdir()} for sig, site in sites.items()}
     # the same run (same parameters, so the same output folder), now with a notebook that blocks after telling its kernel's pid
     marker = tmp_path/'kernel-{}.pid'
