@@ -64,6 +64,7 @@ class PeakMemory:
 def run_all(shop: Path, site: Path, jobs: int) -> tuple:
     "Run `shopnb report run --all` on `shop` into `site`; return (exit code, wall seconds, PeakMemory, output tail)."
     cmd = [str(BIN/'shopnb'), 'report', 'run', '--all', '--data', str(shop), '--out', str(site), '--force', '-j', str(jobs)]
+    site.parent.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
     with open(site.parent/f'{site.name}.log', 'w') as log:
         p = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)

@@ -107,6 +107,7 @@ def funnel(events,  # events table, or a Shop / dict holding `events` (and `cust
            level: str = 'session',  # 'session' or 'user'
            by: str|None = None,  # optional segment column of events (e.g. 'category') or customers (e.g. 'country')
            gap="30min",  # session gap (session level only; an existing `session_id` is not used)
+           min_units: int = 1,  # with `by`: segments with fewer units are left out (counted in `attrs['left_out']`)
           ) -> pd.DataFrame:
     "Funnel table: per segment and step, units reaching it (`reached`, `share`) and the chain of all earlier steps (`chain`, `chain_share`, `step_rate`)."
     if level not in ('session', 'user'): raise ShopnbError(f"level={level!r}: expected 'session' or 'user'")
@@ -144,7 +145,11 @@ def funnel(events,  # events table, or a Shop / dict holding `events` (and `cust
                      chain=c, chain_share=c/r['units'], step_rate=(c/prev if prev else np.nan))
             rows.append(d); prev = c
     out = pd.DataFrame(rows)
-    if by: out = out.sort_values([by, 'step'], key=lambda s: s.map({k: i for i, k in enumerate(steps)}) if s.name == 'step' else s, kind='stable').reset_index(drop=True)
+    if by:
+        small = df[df['units'] < min_units]
+        out = out[out.units >= min_units] if len(out) else out
+        out = out.sort_values([by, 'step'], key=lambda s: s.map({k: i for i, k in enumerate(steps)}) if s.name == 'step' else s, kind='stable').reset_index(drop=True)
+        out.attrs['left_out'] = dict(segments=int(len(small)), units=int(small['units'].sum()), min_units=int(min_units))
     return out
 
 # %% ../nbs/10_behavior.ipynb #810172a9

@@ -10,7 +10,8 @@ from .core import ShopnbError, get_logger
 from .schema import Shop
 
 # %% auto #0
-__all__ = ['log', 'transactions', 'customer_summary', 'BGNBD', 'simulate_bgnbd', 'GammaGamma', 'clv', 'holdout_check']
+__all__ = ['log', 'transactions', 'customer_summary', 'BGNBD', 'simulate_bgnbd', 'GammaGamma', 'clv', 'holdout_check',
+           'holdout_period']
 
 # %% ../nbs/11_clv.ipynb #2e5f8256
 log = get_logger(__name__)
@@ -219,3 +220,27 @@ def holdout_check(bgnbd: BGNBD, summary: pd.DataFrame) -> dict:
     preds = {'bgnbd': bgnbd.predict(t, f, rc, T), 'naive_rate': np.where(T > 0, f / np.where(T > 0, T, 1), 0) * t, 'zero': np.zeros(len(y))}
     return {k: dict(rmse=float(np.sqrt(np.mean((p - y) ** 2))), mae=float(np.mean(np.abs(p - y))),
                     total_pred=float(p.sum()), total_actual=float(y.sum())) for k, p in preds.items()}
+
+# %% ../nbs/11_clv.ipynb #5861a536
+def holdout_period(tx: pd.DataFrame,  # transactions: customer_id, ts
+                   holdout_days: int = 90,  # the hold-out asked for, in days
+                   end=None,  # last day of the hold-out (default: the last transaction's day)
+                   min_days: int = 14,  # the shortest hold-out worth checking
+                   min_repeaters: int = 20,  # customers who must buy again within the calibration period
+                  ) -> dict:
+    "Calibration end, hold-out end and length for a hold-out check that fits the data: `holdout_days`, shortened to a third of the span when the data are shorter; a `ShopnbError` says why no check is possible."
+    tx = transactions(tx)
+    if holdout_days < 1: raise ShopnbError(f"holdout_days={holdout_days!r}: must be at least 1")
+    first, end = tx.ts.min().floor('D'), (pd.Timestamp(end).floor('D') if end is not None else tx.ts.max().floor('D'))
+    span = int((end - first).days)
+    days = int(min(holdout_days, span // 3))
+    if days < min_days:
+        raise ShopnbError(f"the transactions span {span} days ({first.date()} .. {end.date()}): too short for a hold-out of at least {min_days} days "
+                          f"after a calibration period twice as long (needs {3 * min_days} days)")
+    cal_end = end - pd.Timedelta(days=days)
+    day = tx[tx.ts.dt.floor('D') <= cal_end].assign(day=lambda d: d.ts.dt.floor('D'))
+    repeaters = int((day.groupby('customer_id', observed=True).day.nunique() > 1).sum())
+    if repeaters < min_repeaters:
+        raise ShopnbError(f"only {repeaters} customer(s) buy on more than one day before {cal_end.date()} (the calibration period of a {days}-day hold-out); "
+                          f"a model of repeat purchases needs at least {min_repeaters}")
+    return dict(calibration_end=cal_end, holdout_end=end, holdout_days=days, asked_days=int(holdout_days), span_days=span, repeaters=repeaters)

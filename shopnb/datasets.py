@@ -11,10 +11,10 @@ from .core import ShopnbError, get_logger, progress
 from .schema import SCHEMA, Shop
 
 # %% auto #0
-__all__ = ['log', 'CSV_SUFFIXES', 'PARQUET_SUFFIXES', 'EXCEL_SUFFIXES', 'OR_COLUMNS', 'OR_REQUIRED', 'PRODUCT_CODE',
-           'CDNOW_COLUMNS', 'TAOBAO_COLUMNS', 'TAOBAO_EVENTS', 'EVENT_TYPES', 'LOADERS', 'check_file', 'read_table',
-           'require_columns', 'to_number', 'to_ts', 'to_id', 'most_frequent', 'online_retail_lines', 'online_retail',
-           'reviews', 'cdnow', 'clickstream', 'from_files', 'synthetic']
+__all__ = ['log', 'CSV_SUFFIXES', 'PARQUET_SUFFIXES', 'EXCEL_SUFFIXES', 'DATA_SUFFIXES', 'OR_COLUMNS', 'OR_REQUIRED',
+           'PRODUCT_CODE', 'CDNOW_COLUMNS', 'TAOBAO_COLUMNS', 'TAOBAO_EVENTS', 'EVENT_TYPES', 'LOADERS', 'data_files',
+           'check_file', 'short_rows', 'read_table', 'require_columns', 'to_number', 'to_ts', 'to_id', 'most_frequent',
+           'online_retail_lines', 'online_retail', 'reviews', 'cdnow', 'clickstream', 'from_files', 'synthetic']
 
 # %% ../nbs/02_datasets.ipynb #c3987b56
 log = get_logger(__name__)
@@ -23,33 +23,103 @@ log = get_logger(__name__)
 CSV_SUFFIXES = ('.csv', '.tsv', '.txt', '.csv.gz', '.tsv.gz', '.txt.gz', '.csv.zip')
 PARQUET_SUFFIXES = ('.parquet', '.pq')
 EXCEL_SUFFIXES = ('.xlsx', '.xlsm', '.xls')
+DATA_SUFFIXES = CSV_SUFFIXES + PARQUET_SUFFIXES + EXCEL_SUFFIXES
 
 def _suffix(path: Path) -> str:
     name = path.name.lower()
-    return next((s for s in CSV_SUFFIXES + PARQUET_SUFFIXES + EXCEL_SUFFIXES if name.endswith(s)), path.suffix.lower())
+    return next((s for s in DATA_SUFFIXES if name.endswith(s)), path.suffix.lower())
 
-def check_file(path) -> Path:
-    "`path` as a `Path`, after checking it exists, is a file and is not empty."
+def data_files(path,  # a data file, or a folder holding data files
+              ) -> list[Path]:
+    "The data files `path` stands for: the file itself, or the csv/tsv/txt, Parquet and Excel files directly in a folder (sorted by name)."
     p = Path(path).expanduser()
     if not p.exists(): raise ShopnbError(f"{p}: no such file")
-    if p.is_dir():
-        if any(p.glob('*.parquet')): return p  # a Parquet dataset folder
-        raise ShopnbError(f"{p}: is a folder, expected a data file (csv, parquet or xlsx)")
+    if not p.is_dir(): return [p]
+    if (p/'manifest.json').exists():
+        raise ShopnbError(f"{p}: is a shop folder (it has a manifest.json), not source data; use it as a shop (--data {p}, or Shop.load)")
+    inside = sorted(p.iterdir())
+    files = [f for f in inside if f.is_file() and not f.name.startswith(('.', '_', '~$')) and _suffix(f) in DATA_SUFFIXES]
+    if not files:
+        raise ShopnbError(f"{p}: the folder holds no data files; expected csv, tsv, txt, parquet or xlsx files directly in it; "
+                          f"found {[f.name + ('/' if f.is_dir() else '') for f in inside][:10] or 'nothing'}")
+    return files
+
+def check_file(path) -> Path:
+    "`path` as a `Path`, after checking it exists and is a non-empty file or a folder holding data files."
+    p = Path(path).expanduser()
+    if p.is_dir(): data_files(p); return p
+    if not p.exists(): raise ShopnbError(f"{p}: no such file")
     if p.stat().st_size == 0: raise ShopnbError(f"{p}: empty file")
     return p
 
 def _first_line(e) -> str: return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
 
-def read_table(path,  # a csv/tsv/txt, parquet or xlsx file
-               names: list|None = None,  # column names for a headerless text file (or to rename Parquet columns by position)
-               sheet=0,  # Excel sheet name or number; None reads every sheet into a dict
-               sep: str|None = None,  # text separator (default: ',' for csv, tab for tsv, whitespace for txt)
-               **kwargs,  # passed on to the pandas reader
-              ) -> pd.DataFrame|dict:
-    "Read one source table (text columns as `str`) with a clear `ShopnbError` for each way the file can be unusable."
-    p = check_file(path); suf = _suffix(p)
+# %% ../nbs/02_datasets.ipynb #f3a983d5
+def _open_text(p: Path, encoding: str):
+    "`p` opened as text (gzip and single-member zip files decompressed), for a line-by-line scan."
+    import gzip, io, zipfile
+    if p.name.lower().endswith('.gz'): return gzip.open(p, 'rt', encoding=encoding, errors='replace', newline='')
+    if p.name.lower().endswith('.zip'):
+        z = zipfile.ZipFile(p)
+        return io.TextIOWrapper(z.open(z.namelist()[0]), encoding=encoding, errors='replace', newline='')
+    return open(p, encoding=encoding, errors='replace', newline='')
+
+def short_rows(path,  # a text data file
+               n_fields: int,  # fields every row must have (the header's)
+               sep: str = ',',  # field separator: one character, or r'\s+' for whitespace
+               header: bool = True,  # whether the first non-blank line is a header (not checked)
+               quotechar: str = '"',  # quote character of csv fields
+               encoding: str = 'utf-8',  # text encoding
+               skiprows: int = 0,  # lines skipped before the header
+              ) -> tuple[list, int]:
+    "Every non-blank row of `path` with fewer than `n_fields` fields, as (line number, number of fields, text), e.g. the cut-off last line of a truncated download; and the number of the file's last non-blank line."
+    import csv
+    out, first, last = [], True, 0
+    with _open_text(Path(path), encoding) as f:
+        if sep == r'\s+':
+            for i, line in enumerate(f, 1):
+                if i <= skiprows or not line.strip(): continue
+                last = i
+                if first and header: first = False; continue
+                first = False
+                if len(line.split()) < n_fields: out.append((i, len(line.split()), line.rstrip('\r\n')))
+            return out, last
+        rd = csv.reader(f, delimiter=sep, quotechar=quotechar, skipinitialspace=True)
+        prev = 0
+        for row in rd:
+            start, prev = prev + 1, rd.line_num
+            if start <= skiprows or not row or (len(row) == 1 and not row[0].strip()): continue
+            last = start
+            if first and header: first = False; continue
+            first = False
+            if len(row) < n_fields: out.append((start, len(row), sep.join(row)))
+    return out, last
+
+def _check_short_rows(p: Path, df: pd.DataFrame, kw: dict, encoding: str):
+    "Raise a `ShopnbError` naming the lines of `p` with fewer fields than the columns of `df` (pandas would fill them with nulls)."
+    sep = kw.get('sep')
+    if len(df) == 0 or not (sep == r'\s+' or (isinstance(sep, str) and len(sep) == 1)): return
+    if any(k in kw for k in ('usecols', 'index_col', 'nrows', 'skipfooter', 'comment')) or not isinstance(kw.get('skiprows', 0), int): return
+    n = df.shape[1]  # a header ending in a separator names an empty last column that no row needs
+    while kw.get('header') is not None and n > 1 and str(df.columns[n - 1]).startswith('Unnamed:') and df.iloc[:, n - 1].isna().all(): n -= 1
+    if not df.iloc[:, n - 1].isna().any(): return  # a short row always leaves the last column empty
+    bad, last = short_rows(p, n, sep, header=kw.get('header') is not None, quotechar=kw.get('quotechar', '"'),
+                     encoding=encoding, skiprows=kw.get('skiprows', 0) or 0)
+    if not bad: return
+    show = lambda b: f"line {b[0]:,} has {b[1]} field(s): {b[2][:80]!r}"
+    if len(bad) == 1:
+        where = 'the last line is cut off (a truncated download?)' if bad[0][0] == last else 'a damaged line'
+        raise ShopnbError(f"{p}: {show(bad[0])}, fewer than the {n} columns of the table: {where}; complete or remove that line")
+    raise ShopnbError(f"{p}: {len(bad):,} rows have fewer fields than the {n} columns of the table: "
+                      + '; '.join(show(b) for b in bad[:3]) + ('; ...' if len(bad) > 3 else '')
+                      + "; a truncated or damaged file: complete or remove those lines")
+
+# %% ../nbs/02_datasets.ipynb #22eaba4c
+def _read_file(p: Path, names, sheet, sep, kwargs) -> pd.DataFrame|dict:
+    "Read one data file `p` (see `read_table`)."
+    suf = _suffix(p)
     try:
-        if suf in PARQUET_SUFFIXES or p.is_dir():
+        if suf in PARQUET_SUFFIXES:
             df = pd.read_parquet(p, **kwargs)
             if names is not None:
                 if len(names) != df.shape[1]: raise ShopnbError(f"{p}: {len(names)} names given for {df.shape[1]} columns {list(df.columns)}")
@@ -63,8 +133,12 @@ def read_table(path,  # a csv/tsv/txt, parquet or xlsx file
             kw = dict(sep=sep, dtype=str, header=None if names else 'infer', names=names)
             if sep != r'\s+': kw['skipinitialspace'] = True
             kw.update(kwargs)
+            enc = kw.get('encoding') or 'utf-8'
             try: df = pd.read_csv(p, **kw)
-            except UnicodeDecodeError: df = pd.read_csv(p, encoding='latin-1', **kw)
+            except UnicodeDecodeError:
+                if 'encoding' in kwargs: raise
+                enc = 'latin-1'; df = pd.read_csv(p, encoding=enc, **kw)
+            _check_short_rows(p, df, kw, enc)
     except ShopnbError: raise
     except pd.errors.EmptyDataError: raise ShopnbError(f"{p}: empty file (no columns)") from None
     except Exception as e:
@@ -73,6 +147,27 @@ def read_table(path,  # a csv/tsv/txt, parquet or xlsx file
     frames = df.values() if isinstance(df, dict) else [df]
     if all(len(f) == 0 for f in frames): raise ShopnbError(f"{p}: no data rows (columns found: {list(next(iter(frames)).columns)})")
     return df
+
+def read_table(path,  # a csv/tsv/txt, parquet or xlsx file, or a folder of such files
+               names: list|None = None,  # column names for a headerless text file (or to rename Parquet columns by position)
+               sheet=0,  # Excel sheet name or number; None reads every sheet into a dict
+               sep: str|None = None,  # text separator (default: ',' for csv, tab for tsv, whitespace for txt)
+               **kwargs,  # passed on to the pandas reader
+              ) -> pd.DataFrame|dict:
+    "Read one source table (text columns as `str`) with a clear `ShopnbError` for each way the file can be unusable; a folder's files must be the parts of one table (the same columns)."
+    p = check_file(path)
+    if not p.is_dir(): return _read_file(p, names, sheet, sep, kwargs)
+    files = data_files(p)
+    parts = [_read_file(f, names, sheet, sep, kwargs) for f in files]
+    if len(parts) == 1: return parts[0]
+    if any(isinstance(d, dict) for d in parts): raise ShopnbError(f"{p}: cannot read every sheet of several workbooks as one table; give the files one by one")
+    cols = [list(map(str, d.columns)) for d in parts]
+    if any(c != cols[0] for c in cols):
+        raise ShopnbError(f"{p}: the folder's {len(files)} data files have different columns, so they are not the parts of one table: "
+                          + '; '.join(f"{f.name} {c}" for f, c in zip(files, cols))
+                          + "; expected files with the same columns, or give the one file to read")
+    log.info(f"{p}: read {len(files)} files with the same columns as one table ({', '.join(f.name for f in files)})")
+    return pd.concat(parts, ignore_index=True)
 
 # %% ../nbs/02_datasets.ipynb #c8c7988f
 def require_columns(df: pd.DataFrame,  # the source table
@@ -189,17 +284,31 @@ def _map_online_retail(df: pd.DataFrame, path, columns: dict|None) -> tuple[pd.D
     out['country'] = df[mapping['country']].astype('str') if mapping['country'] else pd.Series(None, index=df.index, dtype='str')
     return out, {k: v for k, v in mapping.items() if v is not None}
 
-def _online_retail_sources(paths, columns=None, sheet=None):
-    "Yield (label, path, mapped frame, mapping) for every file (and every sheet of an Excel file)."
-    paths = _paths(paths)
-    for p in progress(paths, desc='reading', disable=len(paths) < 2):
+def _online_retail_files(paths) -> list[tuple[Path, Path|None]]:
+    "Each input file with the folder it was found in (None for a file given directly), each file once."
+    out, seen = [], set()
+    for p in _paths(paths):
         p = check_file(p)
-        if _suffix(p) in EXCEL_SUFFIXES:
-            sheets = read_table(p, sheet=sheet)
-            sheets = sheets if isinstance(sheets, dict) else {sheet: sheets}
-            for s, df in sheets.items():
-                if len(df): yield (f"{p}[{s}]", p, *_map_online_retail(df, f"{p} (sheet {s!r})", columns))
-        else: yield (str(p), p, *_map_online_retail(read_table(p), p, columns))
+        for f in (data_files(p) if p.is_dir() else [p]):
+            if f.resolve() not in seen: seen.add(f.resolve()); out.append((f, p if p.is_dir() else None))
+    return out
+
+def _online_retail_sources(paths, columns=None, sheet=None):
+    "Yield (label, path, mapped frame, mapping) for every file (and every sheet of an Excel file); a folder stands for each of its data files."
+    files = _online_retail_files(paths)
+    for p, folder in progress(files, desc='reading', disable=len(files) < 2):
+        try:
+            p = check_file(p)
+            if _suffix(p) in EXCEL_SUFFIXES:
+                sheets = read_table(p, sheet=sheet)
+                sheets = sheets if isinstance(sheets, dict) else {sheet: sheets}
+                found = [(f"{p}[{s}]", p, *_map_online_retail(df, f"{p} (sheet {s!r})", columns)) for s, df in sheets.items() if len(df)]
+            else: found = [(str(p), p, *_map_online_retail(read_table(p), p, columns))]
+        except ShopnbError as e:
+            if folder is None: raise
+            raise ShopnbError(f"{folder}: each data file of the folder is read as an Online Retail table (the columns of Online Retail I or II); "
+                              f"{p.name} is not one: {e}") from None
+        yield from found
 
 # %% ../nbs/02_datasets.ipynb #d3092268
 def online_retail_lines(paths,  # Online Retail / Online Retail II files (csv, parquet, xlsx; one or several)
@@ -323,13 +432,10 @@ def reviews(path,  # a review table (csv, parquet, xlsx)
 CDNOW_COLUMNS = {4: ['customer_id', 'date', 'number_of_cds', 'dollar_value'],
                  5: ['customer_id', 'sample_id', 'date', 'number_of_cds', 'dollar_value']}
 
-def cdnow(path,  # CDNOW_master.txt or CDNOW_sample.txt (whitespace separated; csv/parquet with these columns also work)
-          name: str = 'cdnow',  # dataset name
-         ) -> Shop:
-    "The CDNOW purchase log (master or 1/10 sample, detected from its columns) as a validated Shop."
-    p = check_file(path)
-    df = read_table(p, header=None) if _suffix(p) in CSV_SUFFIXES else read_table(p)
+def _cdnow_file(p: Path) -> pd.DataFrame:
+    "One CDNOW file parsed: customer_id, (sample_id), ts, number_of_cds, dollar_value."
     if _suffix(p) in CSV_SUFFIXES:
+        df = read_table(p, header=None)
         if df.shape[1] not in CDNOW_COLUMNS:
             raise ShopnbError(f"{p}: {df.shape[1]} columns, expected 4 (customer_id date number_of_cds dollar_value) or 5 (customer_id sample_id date number_of_cds dollar_value)")
         first = df.iloc[0].astype('str')
@@ -338,24 +444,42 @@ def cdnow(path,  # CDNOW_master.txt or CDNOW_sample.txt (whitespace separated; c
         df = df.iloc[1:] if header else df
         df.columns = cols
         df = df.reset_index(drop=True)
+    else: df = read_table(p)
     require_columns(df, {c: c for c in ['customer_id', 'date', 'number_of_cds', 'dollar_value']}, p)
-    cust = to_number(df.customer_id, p, 'customer_id', integer=True)
-    n = to_number(df.number_of_cds, p, 'number_of_cds', integer=True)
-    usd = to_number(df.dollar_value, p, 'dollar_value')
     date = df.date.astype('str').str.strip()
     ts = pd.to_datetime(date, format='%Y%m%d', errors='coerce')
     if ts.isna().any(): raise ShopnbError(f"{p}: column 'date' has {int(ts.isna().sum()):,} value(s) that are not dates YYYYMMDD, e.g. {date[ts.isna()].head(3).tolist()}")
+    out = pd.DataFrame({'customer_id': to_number(df.customer_id, p, 'customer_id', integer=True), 'ts': ts,
+                        'number_of_cds': to_number(df.number_of_cds, p, 'number_of_cds', integer=True),
+                        'dollar_value': to_number(df.dollar_value, p, 'dollar_value')})
+    if 'sample_id' in df: out['sample_id'] = to_id(df.sample_id)
+    return out
+
+def cdnow(path,  # CDNOW_master.txt or CDNOW_sample.txt (whitespace separated; csv/parquet with these columns also work), or a folder of such files
+          name: str = 'cdnow',  # dataset name
+         ) -> Shop:
+    "The CDNOW purchase log (master or 1/10 sample, detected from its columns) as a validated Shop."
+    p = check_file(path)
+    files = data_files(p)
+    parts = [_cdnow_file(f) for f in files]
+    layouts = ['sample' if 'sample_id' in d else 'master' for d in parts]
+    if len(set(layouts)) > 1:
+        raise ShopnbError(f"{p}: the folder mixes the two CDNOW layouts ({', '.join(f'{f.name}: {l}' for f, l in zip(files, layouts))}); "
+                          "expected files of one layout, or give the one file to read")
+    df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    n, usd = df.number_of_cds, df.dollar_value
     oid = pd.Series(np.arange(len(df))).astype('str')
-    cid = cust.astype('Int64').astype('str')
-    orders = pd.DataFrame({'order_id': oid, 'customer_id': cid, 'ts': ts, 'status': 'completed'})
+    cid = df.customer_id.astype('Int64').astype('str')
+    orders = pd.DataFrame({'order_id': oid, 'customer_id': cid, 'ts': df.ts, 'status': 'completed'})
     items = pd.DataFrame({'order_id': oid, 'product_id': 'cd', 'quantity': n,
                           'unit_price': np.where(n > 0, usd/n.where(n > 0, 1), usd)})
     customers = pd.DataFrame({'customer_id': cid}).drop_duplicates()
-    if 'sample_id' in df: customers['sample_id'] = to_id(df.sample_id.loc[customers.index])
+    if 'sample_id' in df: customers['sample_id'] = df.sample_id.loc[customers.index]
     products = pd.DataFrame({'product_id': ['cd'], 'title': ['CD purchase (number of CDs and dollar value only)']})
-    meta = dict(source_rows=len(df), layout='sample' if 'sample_id' in df else 'master', customers=int(len(customers)),
+    meta = dict(source_rows=len(df), layout=layouts[0], customers=int(len(customers)),
                 dollar_total=round(float(usd.sum()), 2), cds_total=int(n.sum()),
                 item_rule="one item per line: product 'cd', quantity=number_of_cds, unit_price=dollar_value/number_of_cds")
+    if p.is_dir(): meta['source_files'] = {f.name: len(d) for f, d in zip(files, parts)}
     return Shop.from_tables(dict(customers=customers.reset_index(drop=True), products=products, orders=orders, order_items=items),
                             name=name, source=str(p), meta=meta)
 
@@ -364,7 +488,7 @@ TAOBAO_COLUMNS = ['user_id', 'item_id', 'category_id', 'behavior_type', 'timesta
 TAOBAO_EVENTS = {'pv': 'view', 'buy': 'purchase', 'cart': 'cart', 'fav': 'fav'}
 EVENT_TYPES = ('view', 'cart', 'purchase', 'fav')
 
-def clickstream(path,  # event log (csv, parquet); Taobao UserBehavior layout by default
+def clickstream(path,  # event log (csv, parquet), or a folder of its parts; Taobao UserBehavior layout by default
                 user: str = 'user_id',  # column of the user id
                 item: str|None = 'item_id',  # column of the product id (optional)
                 category: str|None = 'category_id',  # column of the product category (optional)
@@ -381,9 +505,11 @@ def clickstream(path,  # event log (csv, parquet); Taobao UserBehavior layout by
     "A clickstream (Taobao UserBehavior or any view/cart/purchase log) as a validated Shop with events and products."
     if unknown_events not in ('error', 'drop', 'keep'): raise ShopnbError(f"unknown_events must be 'error', 'drop' or 'keep', got {unknown_events!r}")
     p = check_file(path)
-    df = read_table(p, names=names)
+    files = data_files(p)
+    df = read_table(files[0], names=names)
     if names is None and user not in df.columns and df.shape[1] == len(TAOBAO_COLUMNS) and str(df.columns[0]).strip().isdigit():
-        df = read_table(p, names=TAOBAO_COLUMNS)  # a headerless Taobao file
+        names, df = TAOBAO_COLUMNS, None  # a headerless Taobao file
+    if df is None or len(files) > 1: df = read_table(p, names=names)
     args = dict(user=user, item=item, category=category, event=event, ts=ts, session=session)
     explicit = _explicit(clickstream, args)
     require_columns(df, {k: v for k, v in args.items() if k in ('user', 'event', 'ts') or k in explicit}, p)
@@ -413,6 +539,7 @@ def clickstream(path,  # event log (csv, parquet); Taobao UserBehavior layout by
     meta = dict(source_rows=len(df), mapping={k: v for k, v in args.items() if have(v)}, event_map=emap,
                 event_counts=raw.value_counts().astype(int).to_dict(), unknown_events=n_unknown, unknown_policy=unknown_events,
                 tz=tz or 'UTC', users=int(ev.user_id.nunique()), items=int(ev.product_id.nunique()))
+    if p.is_dir(): meta['source_files'] = [f.name for f in files]
     return Shop.from_tables(tables, name=name, source=str(p), meta=meta)
 
 # %% ../nbs/02_datasets.ipynb #ce05d8dc

@@ -41,6 +41,18 @@ class Sessions:
         offs = np.concatenate([[0], np.cumsum(self.lengths[idx])]).astype(int)
         return Sessions(self.users[idx], offs, self.type[flat], self.cat[flat], self.gap[flat], self.rep[flat], self.categories)
 
+    def sample(self, max_sessions: int|None = None,  # at most this many sessions (None: no cap)
+               max_events: int|None = None,  # at most this many events in all (None: no cap)
+               seed: int = 0,  # random seed of the draw
+              ) -> 'Sessions':
+        "A random subset within both caps (sessions drawn in a seeded random order, kept while they fit; returned in their original order); `self` when it fits already."
+        L = self.lengths
+        if (max_sessions is None or len(self) <= max_sessions) and (max_events is None or L.sum() <= max_events): return self
+        order = np.random.default_rng(seed).permutation(len(self))
+        if max_sessions is not None: order = order[:max(int(max_sessions), 1)]
+        if max_events is not None: order = order[np.r_[True, np.cumsum(L[order])[1:] <= max_events]]
+        return self.subset(np.sort(order))
+
     def targets(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         "For every prefix (all positions but each session's last): next type, purchase-later flag, and the flat position."
         pos = np.concatenate([np.arange(s, e - 1) for s, e in zip(self.offsets[:-1], self.offsets[1:])] or [np.array([], int)]).astype(int)
@@ -230,17 +242,19 @@ class NextActionTransformer:
         ce = nn.CrossEntropyLoss(weight=torch.as_tensor(w, dtype=torch.float32, device=self.device_), reduction='none')
         bce = nn.BCEWithLogitsLoss(reduction='none')
         self.history_ = []
-        for ep in progress(range(self.epochs), desc='training next-action transformer'):
+        bar = progress(total=max(steps, 1), desc='training next-action transformer')
+        for ep in range(self.epochs):
             self.net_.train(); tot, nb = 0.0, 0
             for T, G, R, pad, Y, B, V, _ in self._batches(s, rng.permutation(n_win)):
                 lt, lb = self.net_(T, G, R, pad)
                 v = V.float()
                 loss = ((ce(lt.transpose(1, 2), Y) * v).sum() + (bce(lb, B.float()) * v).sum()) / v.sum().clamp(min=1)
                 opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(self.net_.parameters(), 1.0); opt.step(); sched.step()
-                tot += loss.item(); nb += 1
+                tot += loss.item(); nb += 1; bar.update(1)
             h = dict(epoch=ep + 1, loss=tot / max(nb, 1))
             if valid is not None: h.update(evaluate(self, valid))
             self.history_.append(h)
+        bar.close()
         return self
 
     def predict(self, s: Sessions):

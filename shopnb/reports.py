@@ -12,11 +12,12 @@ from .core import (ShopnbError, reports_dir, site_dir, default_shop_dir, hash_by
                    get_logger, progress, atomic_dir, project_root)
 
 # %% auto #0
-__all__ = ['METRIC_MIME', 'SKIP_MIME', 'SCALARS', 'KERNEL_ENV', 'format_value', 'record', 'skip_section', 'collect_metrics',
-           'load_shop', 'Param', 'list_reports', 'report_path', 'parse_params_source', 'report_params', 'report_title',
-           'Needs', 'report_needs', 'convert', 'resolve_params', 'grid_from_cli', 'expand_grid', 'read_params_file',
-           'code_files', 'code_hash', 'notebook_hash', 'resolve_data_dir', 'params_slug', 'execute', 'failing_cell',
-           'header_html', 'drop_skipped_sections', 'render_html', 'external_refs', 'run_status', 'status_line',
+__all__ = ['METRIC_MIME', 'SKIP_MIME', 'SCALARS', 'KERNEL_ENV', 'format_value', 'record', 'metric_label', 'finding',
+           'skip_section', 'collect_metrics', 'load_shop', 'Param', 'list_reports', 'report_path',
+           'parse_params_source', 'report_params', 'report_title', 'Needs', 'report_needs', 'convert', 'resolve_params',
+           'grid_from_cli', 'expand_grid', 'read_params_file', 'code_files', 'code_hash', 'notebook_hash',
+           'resolve_data_dir', 'params_slug', 'execute', 'failing_cell', 'key_figures_html', 'header_html',
+           'drop_skipped_sections', 'page_notebook', 'render_html', 'external_refs', 'run_status', 'status_line',
            'RunMonitor', 'RunResult', 'NotApplicable', 'shop_tables', 'plan_run', 'run_report', 'key_metrics',
            'build_index', 'plan_runs', 'run_reports', 'summary_table', 'add_cli', 'main']
 
@@ -48,17 +49,27 @@ def format_value(value, fmt=None) -> str:
 def record(name: str,  # metric name, e.g. 'ndcg@10'
            value,  # a number, string, or small list/dict (JSON-serialisable after conversion)
            fmt=None,  # display format: spec ('.3f'), template ('{:.1%}') or callable
-           key: bool = False,  # a key metric: shown first in the site index
+           key: bool = False,  # a key figure: shown in the strip at the top of the report and on the site
+           label: str|None = None,  # words a reader understands, e.g. 'Forecast error (MASE)'; default: from `name`
           ):
-    "Display `name: value` and make it collectable into the run's `metrics.json`; returns `value`."
+    "Make `name: value` collectable into the run's `metrics.json` (key figures also go to the report's top strip); shown inline while editing, not in the published page. Returns `value`."
     from IPython.display import display
     if not isinstance(name, str) or not name: raise ShopnbError(f"record: name must be a non-empty string, got {name!r}")
     text = format_value(value, fmt)
     html = (f'<div class="shopnb-metric" style="font-family:sans-serif;margin:2px 0"><span style="color:#555">'
             f'{_html.escape(name)}</span>: <b>{_html.escape(text)}</b></div>')
     display({'text/plain': f'{name}: {text}', 'text/html': html, 'text/markdown': f'**{name}**: {text}',
-             METRIC_MIME: {'name': name, 'value': _jsonable(value), 'text': text, 'key': bool(key)}}, raw=True)
+             METRIC_MIME: {'name': name, 'value': _jsonable(value), 'text': text, 'key': bool(key), 'label': label or metric_label(name)}}, raw=True)
     return value
+
+def metric_label(name: str) -> str:
+    "A readable default label for a metric name: 'sasrec/ndcg@10' -> 'sasrec · ndcg@10', 'rows_orders' -> 'rows orders'."
+    return re.sub(r'\s+', ' ', name.replace('/', ' · ').replace('_', ' ')).strip()
+
+def finding(text: str):  # markdown, usually an f-string carrying computed values
+    "Show a section's finding as a highlighted sentence in the page, e.g. `finding(f'Revenue rose {g:.1%} on the previous 28 days.')`."
+    from IPython.display import display, Markdown
+    display(Markdown(f'<div class="shopnb-finding">\n\n{text}\n\n</div>'))
 
 SKIP_MIME = 'application/vnd.shopnb.skip+json'
 
@@ -455,6 +466,12 @@ _CSS = """
 .shopnb-failed{background:#ffebe9;border:1px solid #ff8182;border-radius:6px;padding:8px 12px;margin:8px 0;color:#82071e}
 .shopnb-metric{display:inline-block;margin-right:16px}
 .shopnb-skipped{color:#57606a;border-left:3px solid #d0d7de;padding:2px 10px;margin:10px 0}
+.shopnb-figures{display:flex;flex-wrap:wrap;gap:8px;margin:10px 0 6px}
+.shopnb-figures .fig{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:6px 12px;min-width:110px;max-width:260px}
+.shopnb-figures .v{font-size:1.35em;font-weight:600;font-variant-numeric:tabular-nums;overflow-wrap:anywhere}
+.shopnb-figures .l{font-size:.8em;color:#57606a}
+.shopnb-header .meta{font-size:.85em;color:#57606a;margin:4px 0}
+.shopnb-finding{background:#ddf4ff;border-left:4px solid #0969da;padding:4px 12px;margin:8px 0;border-radius:4px}
 """
 
 _TEMPLATE = """{%- extends 'index.html.j2' -%}
@@ -468,18 +485,31 @@ _TEMPLATE = """{%- extends 'index.html.j2' -%}
 
 def _esc(v) -> str: return _html.escape(v if isinstance(v, str) else json.dumps(v, default=str))
 
-def header_html(title: str, summary: str, params: dict, defaults: dict, prov: dict, error: str|None = None) -> str:
-    "The report header: title, summary, parameters (non-defaults in bold), provenance, and the error of a failed run."
+def key_figures_html(figures: list) -> str:
+    "A strip of value boxes for `figures`, a list of `(label, text)`."
+    return ('<div class="shopnb-figures">' + ''.join(f'<div class="fig"><div class="v">{_esc(t)}</div><div class="l">{_esc(l)}</div></div>'
+                                                     for l, t in figures) + '</div>') if figures else ''
+
+def header_html(title: str, summary: str, params: dict, defaults: dict, prov: dict, error: str|None = None,
+                figures: list|None = None,  # key figures, `(label, text)` pairs
+                notes: str = '',  # a line under the summary (the tables the report uses)
+                links: dict|None = None,  # link text -> relative URL (run log, notebook, metrics)
+               ) -> str:
+    "The report header: title, summary, key figures, the non-default parameters (all of them folded), provenance, links, and the error of a failed run."
     rows = ''.join(f'<tr class="{"nondefault" if k in defaults and v != defaults[k] else ""}"><td>{_esc(k)}</td><td>{_esc(v)}</td></tr>'
                    for k, v in params.items())
+    changed = [f'{_esc(k)} = {_esc(v)}' for k, v in params.items() if k in defaults and v != defaults[k]]
     keys = ['shopnb', 'git_commit', 'python', 'platform', 'seed', 'data_hash', 'data_path', 'started', 'duration_s',
             'timings', 'notebook_hash', 'code_hash', 'run_key', 'kernel']
     prov_rows = ''.join(f'<tr><td>{_esc(k)}</td><td>{_esc(prov.get(k))}</td></tr>' for k in keys if k in prov)
     pk = ', '.join(f'{k} {v}' for k, v in (prov.get('packages') or {}).items() if v)
     prov_rows += f'<tr><td>packages</td><td>{_esc(pk)}</td></tr>'
     fail = f'<div class="shopnb-failed"><b>This run failed.</b> {_esc(error)}</div>' if error else ''
+    link_html = ' · '.join(f'<a href="{_esc(u)}">{_esc(t)}</a>' for t, u in (links or {}).items())
     return (f'<header class="shopnb-header"><h1>{_esc(title)}</h1>' + (f'<p class="summary">{_esc(summary)}</p>' if summary else '') + fail +
-            f'<table><tr><th colspan="2">Parameters</th></tr>{rows or "<tr><td>none</td></tr>"}</table>'
+            key_figures_html(figures or []) +
+            f'<p class="meta">Parameters: {", ".join(changed) or "the defaults"}' + (f' · {notes}' if notes else '') + (f' · {link_html}' if link_html else '') + '</p>'
+            f'<details class="params"><summary>All parameters</summary><table>{rows or "<tr><td>none</td></tr>"}</table></details>'
             f'<details class="provenance"><summary>Provenance: shopnb {_esc(prov.get("shopnb"))}, data {_esc(prov.get("data_hash"))}, '
             f'started {_esc(prov.get("started"))}</summary><table>{prov_rows}</table></details></header>')
 
@@ -513,15 +543,36 @@ def drop_skipped_sections(nb) -> tuple:
     nb.cells = cells
     return nb, skipped
 
+_ANSI = re.compile(r'\x1b\[[0-9;]*[A-Za-z]')
+_HIDDEN_MIMES = (METRIC_MIME, 'application/vnd.jupyter.widget-view+json')
+
+def page_notebook(nb) -> tuple:
+    "`(page, skipped, log)`: the executed notebook as published (skipped sections as one sentence, no title cell, no stderr, logs, progress bars or recorded values), the skipped sections, and the text those outputs go to instead."
+    page, skipped = drop_skipped_sections(nb)
+    if page.cells and _heading(page.cells[0])[0] == 1: page.cells = page.cells[1:]  # the header shows title and summary
+    log, n = [], 0
+    for c in page.cells:
+        if c.cell_type != 'code': continue
+        n += 'injected-parameters' not in c.get('metadata', {}).get('tags', [])
+        keep = []
+        for o in c.get('outputs', []):
+            kind = o.get('output_type')
+            if kind == 'stream' and o.get('name') == 'stderr': log.append(f'--- code cell {n}: stderr\n{o.get("text", "")}'); continue
+            if kind == 'error': log.append(f'--- code cell {n}: {o.get("ename")}: {o.get("evalue")}\n' + _ANSI.sub('', '\n'.join(o.get('traceback', []))))
+            if kind in ('display_data', 'execute_result') and any(m in o.get('data', {}) for m in _HIDDEN_MIMES): continue
+            keep.append(o)
+        c['outputs'] = keep
+    return page, skipped, '\n'.join(log)
+
 def render_html(nb_path, dest, header: str = '', show_code: bool = False, title: str = '') -> Path:
-    "Render the executed notebook `nb_path` (a path or a notebook node) to a self-contained HTML file `dest`, with `header` on top; skipped sections become one sentence."
+    "Render the executed notebook `nb_path` (a path or a notebook node) to a self-contained HTML file `dest`, with `header` on top, as `page_notebook` publishes it."
     from nbconvert import HTMLExporter
     from jinja2 import DictLoader
     exp = HTMLExporter(template_name='lab', extra_loaders=[DictLoader({'shopnb_report.html.j2': _TEMPLATE})],
                        template_file='shopnb_report.html.j2', exclude_input=not show_code,
                        exclude_input_prompt=not show_code, exclude_output_prompt=True, embed_images=True)
     nb = nb_path if hasattr(nb_path, 'cells') else _read_nb(nb_path)
-    body, _ = exp.from_notebook_node(drop_skipped_sections(nb)[0], resources={'shopnb_header': header, 'shopnb_css': _CSS,
+    body, _ = exp.from_notebook_node(page_notebook(nb)[0], resources={'shopnb_header': header, 'shopnb_css': _CSS,
                                                                    'metadata': {'path': str(Path(dest).parent), 'name': title or Path(dest).stem}})
     Path(dest).write_text(body, encoding='utf-8')
     return Path(dest)
@@ -748,11 +799,15 @@ def run_report(name: str,  # report name (a notebook in the reports folder) or p
                               code_hash=p.code_hash, run_key=p.key, kernel=sys.executable, timings=timings)
             nb = _read_nb(nb_out) if nb_out.exists() else None
             info = collect_metrics(nb, details=True) if nb else {}
-            skipped = drop_skipped_sections(nb)[1] if nb else {}
+            _, skipped, kernel_log = page_notebook(nb) if nb else (None, {}, '')
+            (tmp/'run.log').write_text(f'{p.report} [{p.slug}] started {started.isoformat(timespec="seconds")}\n'
+                                       + (kernel_log or 'nothing on stderr') + (f'\n--- run failed: {res.error}\n' if res.error else '\n'))
             metrics = {k: d.get('value') for k, d in info.items()}
             t1 = time.perf_counter()
             if nb_out.exists():
-                header = header_html(title, summary, p.params, {s.name: s.default for s in p.specs}, prov, res.error)
+                figures = [(d.get('label') or metric_label(k), d.get('text', '')) for k, d in info.items() if d.get('key')]
+                header = header_html(title, summary, p.params, {s.name: s.default for s in p.specs}, prov, res.error, figures=figures,
+                                     links={'notebook': 'report.ipynb', 'metrics': 'metrics.json', 'run log': 'run.log'})
                 render_html(nb, tmp/'index.html', header, show_code, title=f'{title} [{p.slug}]')
             timings['render_s'] = round(time.perf_counter() - t1, 2)
             prov['duration_s'] = round(time.perf_counter() - t0, 2)
@@ -762,6 +817,7 @@ def run_report(name: str,  # report name (a notebook in the reports folder) or p
             doc = dict(report=p.report, title=title, slug=p.slug, status=res.status, params=p.params, metrics=metrics,
                        key_metrics=[k for k, d in info.items() if d.get('key')],
                        metrics_text={k: d['text'] for k, d in info.items() if 'text' in d},
+                       metrics_label={k: d.get('label') or metric_label(k) for k, d in info.items()},
                        skipped_sections=skipped, error=res.error, cell=res.cell, provenance=prov)
             (tmp/'metrics.json').write_text(json.dumps(doc, indent=1, default=str))
             res.metrics, res.timings, res.duration_s = metrics, timings, prov['duration_s']

@@ -22,6 +22,20 @@ REVIEWS = pd.DataFrame({'id': ['r1', 'r2', 'r3'], 'Clothing ID': [767, 1080, 767
 
 def write_csv(df): return lambda p: df.to_csv(p, index=False)
 
+TAOBAO = pd.DataFrame([[1, 2268318, 2520377, 'pv', 1511544070], [1, 2333346, 2520771, 'cart', 1511561733],
+                       [100370, 1968385, 1875258, 'pv', 1511572885]])
+
+def write_cut(df, n_chars, header=True):
+    "Write `df` as CSV, cut `n_chars` before its end (a truncated download)."
+    return lambda p: p.write_text(df.to_csv(index=False, header=header)[:-n_chars])
+
+def write_folder(**files):
+    "Write a folder holding `files` {file name: writer}."
+    def write(p):
+        p.mkdir()
+        for name, w in files.items(): w(p/name.replace('__', '.'))
+    return write
+
 # name -> (file name, writer, loader kind, loader options, substrings the message must contain)
 CASES = {
     'missing_column': ('reviews.csv', write_csv(REVIEWS.drop(columns='Rating')), 'reviews', {},
@@ -50,9 +64,33 @@ CASES = {
     'unknown_event': ('log.csv', write_csv(pd.DataFrame({'user_id': [1, 2], 'item_id': [5, 6], 'behavior_type': ['pv', 'click'],
                                                          'timestamp': [1511544070, 1511544080]})), 'clickstream', {},
                       ["log.csv", "column 'behavior_type'", "not in event_map", "'click'"]),
+    # a truncated download: the cut-off last line is reported with its number, not loaded as a short row
+    'truncated_csv': ('UserBehavior.csv', write_cut(TAOBAO, 15, header=False), 'clickstream', {},
+                      ["UserBehavior.csv: line 3 has 3 field(s): '100370,1968385,1875258'", "the last line is cut off (a truncated download?)"]),
+    'truncated_csv_header': ('log.csv', write_cut(TAOBAO.set_axis(['user_id', 'item_id', 'category_id', 'behavior_type', 'timestamp'], axis=1), 23), 'clickstream', {},
+                             ["log.csv: line 4 has 2 field(s): '100370,1968385'", "the last line is cut off"]),
+    'truncated_retail': ('retail.csv', write_cut(RETAIL, 30), 'online_retail', {}, ["retail.csv: line 4 has", "the last line is cut off"]),
+    'truncated_cdnow': ('CDNOW_sample.txt', lambda p: p.write_text(' 00004 0001 19970101  2   29.33\n 00004 0001 19970118  2   29.73\n 00021 0002 1997'),
+                        'cdnow', {}, ["CDNOW_sample.txt: line 3 has 3 field(s)", "the last line is cut off"]),
+    'damaged_rows': ('log.csv', lambda p: p.write_text('user_id,item_id,behavior_type,timestamp\n1,5,pv,1511544070\n2,6\n3,7,pv,1511544090\n4\n5,8,pv,1511544099\n'),
+                     'clickstream', {}, ["log.csv: 2 rows have fewer fields than the 4 columns", "line 3 has 2 field(s): '2,6'; line 5 has 1 field(s): '4'"]),
+    # a folder is read as its files: never merged when they are not the parts of one table
+    'folder_mixed_columns': ('events', write_folder(a__csv=write_csv(TAOBAO.set_axis(['user_id', 'item_id', 'category_id', 'behavior_type', 'timestamp'], axis=1)),
+                                                    b__csv=write_csv(RETAIL)), 'clickstream', {},
+                             ["events: the folder's 2 data files have different columns, so they are not the parts of one table", "a.csv ['user_id'", "b.csv ['InvoiceNo'"]),
+    'folder_not_retail': ('retail', write_folder(online_retail__csv=write_csv(RETAIL), reviews__csv=write_csv(REVIEWS)), 'online_retail', {},
+                          ["retail: each data file of the folder is read as an Online Retail table", "reviews.csv is not one", "missing column(s) for"]),
+    'folder_without_data': ('downloads', write_folder(notes__md=lambda p: p.write_text('x')), 'reviews', {},
+                            ["downloads: the folder holds no data files", "found ['notes.md']"]),
+    'folder_cdnow_layouts': ('cd', write_folder(CDNOW_sample__txt=lambda p: p.write_text(' 00004 0001 19970101  2   29.33\n'),
+                                                CDNOW_master__txt=lambda p: p.write_text(' 00001 19970101  1   11.77\n')), 'cdnow', {},
+                             ["cd: the folder mixes the two CDNOW layouts (CDNOW_master.txt: master, CDNOW_sample.txt: sample)"]),
 }
 
-def sha(p: Path): return hashlib.sha256(p.read_bytes()).hexdigest() if p.exists() else None
+def sha(p: Path):
+    "Hash of a file, or of every file in a folder (None when absent)."
+    if p.is_dir(): return {f.name: sha(f) for f in sorted(p.iterdir())}
+    return hashlib.sha256(p.read_bytes()).hexdigest() if p.exists() else None
 
 @pytest.fixture(params=list(CASES))
 def case(request, tmp_path):

@@ -106,6 +106,13 @@ def test_online_retail_combined(or_both, lines_both):
     # the given order of the files does not matter
     assert lines_both.equals(online_retail_lines([OR_I, OR_II]))
 
+def test_online_retail_folder(or_both):
+    "The shared folder holding both files loads as the two files do, each file mapped by its own column names."
+    s = online_retail(OR_I.parent)
+    assert [(Path(x['source']).name, x['rows'], x['rows_used']) for x in s.meta['sources']] == \
+        [(OR_II.name, 525_461, 525_461), (OR_I.name, 541_909, 541_909 - 22_523)]
+    for t in ('orders', 'order_items', 'customers', 'products'): pd.testing.assert_frame_equal(s[t], or_both[t])
+
 # --- reviews, CDNOW, Taobao ----------------------------------------------------------------------------------
 
 def test_womens_reviews(before):
