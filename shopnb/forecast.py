@@ -13,10 +13,10 @@ from .core import ShopnbError, get_logger, progress
 log = get_logger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'TARGETS', 'FREQS', 'MODELS', 'shop_series', 'uk_holidays', 'ShopCalendar', 'season_length', 'check_series',
-           'check_horizon', 'mase', 'rmse', 'wape', 'coverage', 'width', 'yearly_index', 'Forecaster', 'SeasonalNaive',
-           'synthetic_series', 'ETS', 'SARIMAX', 'Theta', 'STLETS', 'default_members', 'Combination', 'origins',
-           'BacktestResult', 'backtest', 'anomalies', 'plot_forecast', 'make_models']
+__all__ = ['log', 'TARGETS', 'FREQS', 'UK_ONE_OFF', 'MODELS', 'shop_series', 'uk_holidays', 'ShopCalendar', 'season_length',
+           'check_series', 'check_horizon', 'mase', 'rmse', 'wape', 'coverage', 'width', 'yearly_index', 'Forecaster',
+           'SeasonalNaive', 'synthetic_series', 'ETS', 'SARIMAX', 'Theta', 'STLETS', 'default_members', 'Combination',
+           'origins', 'BacktestResult', 'backtest', 'anomalies', 'plot_forecast', 'make_models']
 
 # %% ../nbs/40_forecast.ipynb #e202bcee
 TARGETS = ('orders', 'revenue', 'units')
@@ -65,8 +65,15 @@ def shop_series(shop,  # a `shopnb.schema.Shop` with `orders` and `order_items` 
     return out
 
 # %% ../nbs/40_forecast.ipynb #55d1af67
-def uk_holidays(start, end) -> pd.DatetimeIndex:
-    "England and Wales bank holidays between `start` and `end` (rules from `pandas.tseries.holiday`)."
+UK_ONE_OFF = {  # England and Wales bank holidays outside the rules since 1995 (gov.uk): one-off days, and rule dates moved (old: new)
+    'added': ['1999-12-31', '2002-06-03', '2011-04-29', '2012-06-05', '2022-06-03', '2022-09-19', '2023-05-08'],
+    'moved': {'1995-05-01': '1995-05-08', '2002-05-27': '2002-06-04', '2012-05-28': '2012-06-04',
+              '2020-05-04': '2020-05-08', '2022-05-30': '2022-06-02'}}
+
+def uk_holidays(start, end,  # first and last day of the range
+                one_off: bool = True,  # include the one-off and moved bank holidays of `UK_ONE_OFF`
+               ) -> pd.DatetimeIndex:
+    "England and Wales bank holidays between `start` and `end`: the rules (`pandas.tseries.holiday`) plus `UK_ONE_OFF`."
     from pandas.tseries.holiday import (AbstractHolidayCalendar, Holiday, GoodFriday, EasterMonday,
                                         next_monday, next_monday_or_tuesday)
     from pandas.tseries.offsets import DateOffset
@@ -78,7 +85,13 @@ def uk_holidays(start, end) -> pd.DatetimeIndex:
                  Holiday('Summer', month=8, day=31, offset=DateOffset(weekday=MO(-1))),
                  Holiday('Christmas', month=12, day=25, observance=next_monday),
                  Holiday('Boxing Day', month=12, day=26, observance=next_monday_or_tuesday)]
-    return _UK().holidays(pd.Timestamp(start), pd.Timestamp(end))
+    lo, hi = pd.Timestamp(start), pd.Timestamp(end)
+    h = _UK().holidays(lo, hi)
+    if one_off:
+        moved = UK_ONE_OFF['moved']
+        h = h.difference(pd.DatetimeIndex(list(moved))).union(pd.DatetimeIndex(list(moved.values()) + UK_ONE_OFF['added']))
+        h = h[(h >= lo) & (h <= hi)]
+    return h
 
 # %% ../nbs/40_forecast.ipynb #584f6060
 class ShopCalendar:
@@ -544,7 +557,7 @@ class Combination(Forecaster):
     def _quantiles(self, q):
         E = self.errors_
         if E.size == 0 or np.isfinite(E).sum() < 10:
-            raise ShopnbError(f"Combination: too little history to calibrate intervals ({len(self.y_)} points; need ~{2 * self.horizon + 28})")
+            raise ShopnbError(f"Combination: too little history to calibrate intervals ({len(self.y_)} points; the first calibration window trains on at least {2 * self.m_ + 14} points, then {self.horizon} to test)")
         def qf(e):
             e = e[np.isfinite(e)]; n = len(e)
             lv = np.clip(np.ceil((n + 1) * q) / n if q > 0.5 else np.floor((n + 1) * q) / n, 0, 1)

@@ -31,9 +31,15 @@ def test_series_by_category_and_weekly(shop):
     total = fc.shop_series(shop, 'revenue')
     assert wide.shape[1] > 1
     np.testing.assert_allclose(wide.sum(axis=1).to_numpy(), total.to_numpy())
+    # weekly: Monday-to-Sunday sums of the daily series over the full weeks only (partial first/last weeks dropped)
     w = fc.shop_series(shop, 'orders', freq='W')
-    assert (w.index.day_of_week == 6).all() and w.sum() <= total.size * 1e9
-    assert w.sum() == fc.shop_series(shop, 'orders').loc[w.index[0] - pd.Timedelta(days=6):w.index[-1]].sum()
+    d = fc.shop_series(shop, 'orders')
+    first_monday = d.index[0] + pd.Timedelta(days=(7 - d.index[0].day_of_week) % 7)
+    last_sunday = d.index[-1] - pd.Timedelta(days=(d.index[-1].day_of_week + 1) % 7)
+    full = d.loc[first_monday:last_sunday].to_numpy()
+    assert len(full) % 7 == 0 and len(w) == len(full) // 7
+    assert (w.index.day_of_week == 6).all() and w.index[0] == first_monday + pd.Timedelta(days=6) and w.index[-1] == last_sunday
+    np.testing.assert_array_equal(w.to_numpy(), full.reshape(-1, 7).sum(axis=1))
 
 
 def test_bad_input(shop):
@@ -106,9 +112,52 @@ def test_exogenous_regressor():
 
 
 def test_anomalies_marks_outliers():
+    # planted: one day far above and one far below what the weekly pattern predicts, each in a different window
     y = fc.synthetic_series(200, seed=6)
-    y.iloc[-10] = 200.0
+    hi_day, lo_day = y.index[-10], y.index[-17]          # a Friday and a Thursday (open days)
+    assert hi_day.day_of_week != 5 and lo_day.day_of_week != 5
+    y[hi_day], y[lo_day] = y[hi_day] + 60, 0.0           # +30 noise sd; a usual value of ~21 (10 sd) down to nothing
     bt = fc.backtest(y, {'ets': fc.ETS()}, horizon=14, windows=2)
-    an = fc.anomalies(bt, 'ets')
-    assert y.index[-10] in set(pd.to_datetime(an.date)) and an.direction.iloc[-1] in ('high', 'low')
-    assert (an.direction == 'high').any()
+    an = fc.anomalies(bt, 'ets').assign(date=lambda d: pd.to_datetime(d.date)).set_index('date')
+    assert an.loc[hi_day, 'direction'] == 'high' and an.loc[hi_day, 'actual'] > an.loc[hi_day, 'hi95']
+    assert an.loc[lo_day, 'direction'] == 'low' and an.loc[lo_day, 'actual'] < an.loc[lo_day, 'lo95']
+    # the unplanted days are anomalies at about the 5 % the 95 % interval allows (24 open test days: at most 4 by chance)
+    assert len(an.drop([hi_day, lo_day])) <= 4, an
+    # a level that is not one of the backtest's levels names the levels it has
+    with pytest.raises(ShopnbError, match=r'level 90 not in .*\[80, 95\]'): fc.anomalies(bt, 'ets', level=90)
+    with pytest.raises(ShopnbError, match="model 'theta' not in the backtest"): fc.anomalies(bt, 'theta')
+
+
+def _weekly_plus_noise(n, seed, sigma=4.0):
+    "Known truth: a fixed weekly pattern (no closed day) plus iid N(0, sigma^2) noise."
+    rng = np.random.default_rng(seed)
+    idx = pd.date_range('2021-01-04', periods=n, freq='D')
+    week = np.array([100, 96, 94, 98, 110, 70, 60.0])
+    return pd.Series(week[idx.day_of_week] + rng.normal(0, sigma, n), index=idx, name='orders')
+
+
+def _tolerance(p, n, estimation=0.02):
+    "Three binomial standard deviations of a coverage share over n test days, plus an allowance for the estimated noise scale."
+    return 3 * np.sqrt(p * (1 - p) / n) + estimation
+
+
+def test_seasonal_naive_intervals_cover_at_nominal_level():
+    # On pattern + iid noise, the one-week-ahead seasonal naive error y[t] - y[t-7] is exactly N(0, 2 sigma^2), which is what
+    # its interval assumes: coverage of the 80 % and 95 % intervals over 40 weekly windows (280 days) must be nominal.
+    y = _weekly_plus_noise(364 + 7 * 40, seed=0)
+    s = fc.backtest(y, fc.SeasonalNaive(), horizon=7, windows=40).summary().loc['seasonal_naive']
+    for level in (80, 95):
+        p = level / 100
+        assert abs(s[f'coverage{level}'] - p) <= _tolerance(p, 280), (level, s[f'coverage{level}'])
+    # the interval width matches the truth: 2 * z * sqrt(2) * sigma
+    from scipy.stats import norm
+    assert s['width80'] == pytest.approx(2 * norm.ppf(0.9) * np.sqrt(2) * 4.0, rel=0.08)
+
+
+def test_ets_intervals_cover_at_nominal_level():
+    # ETS's model-based intervals on the same kind of series: 12 windows of 14 days (168 days).
+    y = _weekly_plus_noise(364 + 14 * 12, seed=0)
+    s = fc.backtest(y, fc.ETS(yearly=False), horizon=14, windows=12).summary().loc['ets']
+    for level in (80, 95):
+        p = level / 100
+        assert abs(s[f'coverage{level}'] - p) <= _tolerance(p, 168), (level, s[f'coverage{level}'])

@@ -26,6 +26,9 @@ def test_calendar_learned(orders):
     assert cal.weekdays_ == [5]                      # no Saturday trade
     assert cal.holiday_closed_                       # closed on bank holidays
     assert {1224, 1225, 1231, 101} <= set(cal.dates_)  # the Christmas closure
+    # the shop had no sales on the one-off royal-wedding bank holiday (29 April 2011, a Friday); the calendar expects it closed
+    assert orders['2011-04-29'] == 0 and orders['2011-04-28'] > 0
+    assert cal.closed(pd.DatetimeIndex(['2011-04-28', '2011-04-29', '2011-05-02'])).tolist() == [False, True, True]
 
 
 def test_protocol_f_orders(orders):
