@@ -13,7 +13,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export MPLBACKEND := Agg
 
-.PHONY: install reports data test test-sync test-nbs test-py bench clean
+.PHONY: install reports data test test-sync test-nbs test-py bench clean vendor
 
 install: $(STAMP)
 
@@ -57,3 +57,9 @@ bench: install $(PEERS)/.installed
 clean:
 	rm -rf site _proc _docs .pytest_cache
 	find . -name __pycache__ -prune -exec rm -rf {} +
+
+# Browser assets embedded in the pages (shopnb/assets/README.md): fetch the pinned packages from the npm registry again.
+vendor:
+	@set -e; d=$$(mktemp -d); cd $$d; npm pack -s uplot@1.6.32 tablesort@5.7.1 >/dev/null; for f in *.tgz; do mkdir -p $${f%.tgz}; tar xzf $$f -C $${f%.tgz} --strip-components 1; done; \
+	cp uplot-1.6.32/dist/uPlot.iife.min.js uplot-1.6.32/dist/uPlot.min.css tablesort-5.7.1/dist/tablesort.min.js tablesort-5.7.1/dist/sorts/tablesort.number.min.js $(CURDIR)/shopnb/assets/; \
+	cp uplot-1.6.32/LICENSE $(CURDIR)/shopnb/assets/LICENSE.uplot; cp tablesort-5.7.1/LICENCE $(CURDIR)/shopnb/assets/LICENSE.tablesort; rm -rf $$d

@@ -9,7 +9,8 @@ from pathlib import Path
 from .core import ShopnbError
 
 # %% auto #0
-__all__ = ['CHROMIUM_FLAGS', 'find_chromium', 'Browser', 'check_page', 'page_problems', 'site_pages', 'check_site']
+__all__ = ['CHROMIUM_FLAGS', 'PAGE_BUDGET_KB', 'find_chromium', 'Browser', 'check_page', 'page_problems', 'site_pages',
+           'check_site']
 
 # %% ../nbs/53_browser.ipynb #9aca20b0
 CHROMIUM_FLAGS = ('--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -67,8 +68,9 @@ _PROBE = """(() => {
   }
   const imgs = [...document.images].map(i => ({drawn: i.complete && i.naturalWidth > 0, src: i.src.slice(0, 40)}));
   const svgs = [...document.querySelectorAll('svg')].map(s => { const b = s.getBoundingClientRect(); return {drawn: b.width > 0 && b.height > 0}; });
+  const charts = [...document.querySelectorAll('.shopnb-chart')].map(c => { const v = c.querySelector('canvas'); return {drawn: !!v && v.width > 0 && v.height > 0}; });
   return {scroll_width: document.documentElement.scrollWidth, width: W, height: document.documentElement.scrollHeight,
-          overflowing: out.sort((a, b) => b.right - a.right).slice(0, 5), images: imgs, svgs: svgs, title: document.title};
+          overflowing: out.sort((a, b) => b.right - a.right).slice(0, 5), images: imgs, svgs: svgs, charts: charts, title: document.title};
 })()"""
 
 _LOCAL = ('file:', 'data:', 'blob:', 'about:', 'devtools:', 'chrome:')
@@ -137,7 +139,8 @@ def check_page(path,  # an HTML file
                 external_requests=sorted({u for u in requests.values() if not u.startswith(_LOCAL)}),
                 overflow_px=max(0, probe['scroll_width'] - probe['width']), overflowing=probe['overflowing'],
                 images=len(probe['images']), images_not_drawn=sum(not i['drawn'] for i in probe['images']),
-                svgs=len(probe['svgs']), svgs_not_drawn=sum(not s['drawn'] for s in probe['svgs']), height=probe['height'])
+                svgs=len(probe['svgs']), svgs_not_drawn=sum(not s['drawn'] for s in probe['svgs']),
+                charts=len(probe['charts']), charts_not_drawn=sum(not c['drawn'] for c in probe['charts']), height=probe['height'])
 
 def page_problems(r: dict) -> list:
     "What a reader would meet on a checked page, as sentences; empty when the page is clean."
@@ -146,9 +149,12 @@ def page_problems(r: dict) -> list:
     if r['overflow_px']: out.append(f"{r['overflow_px']} px wider than the {r['width']} px window (widest: {r['overflowing'][:2]})")
     if r['images_not_drawn']: out.append(f"{r['images_not_drawn']} of {r['images']} images not drawn")
     if r['svgs_not_drawn']: out.append(f"{r['svgs_not_drawn']} of {r['svgs']} SVG charts not drawn")
+    if r['charts_not_drawn']: out.append(f"{r['charts_not_drawn']} of {r['charts']} interactive charts not drawn")
     return out
 
 # %% ../nbs/53_browser.ipynb #8b5e34af
+PAGE_BUDGET_KB = 2048  # a report page with its images and scripts embedded: what a colleague opens from a mail
+
 def site_pages(out) -> list:
     "The pages of a site folder: its index and every report run's page (not failed runs)."
     out = Path(out)
@@ -158,6 +164,7 @@ def site_pages(out) -> list:
 def check_site(out,  # the site folder
                width: int = 1280,  # window width in CSS pixels
                executable: str|None = None,  # the browser (default `find_chromium()`)
+               budget_kb: float = PAGE_BUDGET_KB,  # a page larger than this is a problem
               ) -> list:
     "Check every page of the site in headless Chromium, with a screenshot of each in `out/_checks/`; returns one result per page with its `problems`."
     out = Path(out); checks = out/'_checks'; checks.mkdir(parents=True, exist_ok=True)
@@ -167,8 +174,9 @@ def check_site(out,  # the site folder
             rel = p.relative_to(out).parts
             shot = checks/('index.png' if len(rel) == 1 else f'{rel[0]}--{rel[1]}.png')
             r = check_page(p, b, width=width, screenshot=shot)
-            r.update(page=str(p.relative_to(out)), screenshot=str(shot.relative_to(out)), problems=page_problems(r),
-                     size_kb=round(p.stat().st_size / 1024, 1))
+            size = round(p.stat().st_size / 1024, 1)
+            r.update(page=str(p.relative_to(out)), screenshot=str(shot.relative_to(out)), size_kb=size,
+                     problems=page_problems(r) + ([f'{size:.0f} KB, over the page budget of {budget_kb:.0f} KB'] if size > budget_kb else []))
             results.append(r)
     (checks/'summary.json').write_text(json.dumps(results, indent=1))
     return results

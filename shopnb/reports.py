@@ -12,15 +12,15 @@ from .core import (ShopnbError, reports_dir, site_dir, default_shop_dir, hash_by
                    get_logger, progress, atomic_dir, project_root)
 
 # %% auto #0
-__all__ = ['METRIC_MIME', 'SKIP_MIME', 'SCALARS', 'KERNEL_ENV', 'HISTORY_LEN', 'format_value', 'record', 'metric_label',
-           'finding', 'skip_section', 'collect_metrics', 'load_shop', 'Param', 'list_reports', 'report_path',
-           'parse_params_source', 'report_params', 'report_title', 'Needs', 'report_needs', 'convert', 'resolve_params',
-           'grid_from_cli', 'expand_grid', 'read_params_file', 'code_files', 'code_hash', 'notebook_hash',
-           'resolve_data_dir', 'params_slug', 'execute', 'failing_cell', 'key_figures_html', 'header_html',
-           'drop_skipped_sections', 'page_notebook', 'render_html', 'external_refs', 'run_status', 'status_line',
-           'RunMonitor', 'RunResult', 'NotApplicable', 'shop_tables', 'plan_run', 'run_report', 'compare_runs',
-           'changes_text', 'append_history', 'svg_chart', 'key_metrics', 'build_index', 'plan_runs', 'run_reports',
-           'summary_table', 'add_cli', 'main']
+__all__ = ['METRIC_MIME', 'SKIP_MIME', 'SCALARS', 'KERNEL_ENV', 'CHART_CLASS', 'HISTORY_LEN', 'format_value', 'record',
+           'metric_label', 'finding', 'skip_section', 'collect_metrics', 'load_shop', 'Param', 'list_reports',
+           'report_path', 'parse_params_source', 'report_params', 'report_title', 'Needs', 'report_needs', 'convert',
+           'resolve_params', 'grid_from_cli', 'expand_grid', 'read_params_file', 'code_files', 'code_hash',
+           'notebook_hash', 'resolve_data_dir', 'params_slug', 'execute', 'failing_cell', 'key_figures_html',
+           'header_html', 'drop_skipped_sections', 'page_notebook', 'render_html', 'external_refs', 'chart_spec',
+           'interactive_chart', 'page_scripts', 'run_status', 'status_line', 'RunMonitor', 'RunResult', 'NotApplicable',
+           'shop_tables', 'plan_run', 'run_report', 'compare_runs', 'changes_text', 'append_history', 'svg_chart',
+           'key_metrics', 'build_index', 'plan_runs', 'run_reports', 'summary_table', 'add_cli', 'main']
 
 # %% ../nbs/50_reports.ipynb #ef08dff4
 METRIC_MIME = 'application/vnd.shopnb.metric+json'
@@ -69,8 +69,9 @@ def metric_label(name: str) -> str:
 
 def finding(text: str):  # markdown, usually an f-string carrying computed values
     "Show a section's finding as a highlighted sentence in the page, e.g. `finding(f'Revenue rose {g:.1%} on the previous 28 days.')`."
-    from IPython.display import display, Markdown
-    display(Markdown(f'<div class="shopnb-finding">\n\n{text}\n\n</div>'))
+    from IPython.display import display, HTML
+    import mistune
+    display(HTML(f'<div class="shopnb-finding">{mistune.html(text)}</div>'))
 
 SKIP_MIME = 'application/vnd.shopnb.skip+json'
 
@@ -576,6 +577,9 @@ def render_html(nb_path, dest, header: str = '', show_code: bool = False, title:
     nb = nb_path if hasattr(nb_path, 'cells') else _read_nb(nb_path)
     body, _ = exp.from_notebook_node(page_notebook(nb)[0], resources={'shopnb_header': header, 'shopnb_css': _CSS,
                                                                    'metadata': {'path': str(Path(dest).parent), 'name': title or Path(dest).stem}})
+    css, js = page_scripts(body)
+    if css: body = body.replace('</head>', f'<style type="text/css">{css}</style></head>', 1)
+    if js: i = body.rfind('</body>'); body = body[:i] + js + body[i:]
     Path(dest).write_text(body, encoding='utf-8')
     return Path(dest)
 
@@ -584,6 +588,81 @@ _EXTERNAL = re.compile(r'''<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\
 def external_refs(html: str) -> list:
     "Places where `html` would load something from another host (scripts, styles, images, frames, CSS imports)."
     return [m.group(0) for m in _EXTERNAL.finditer(html)]
+
+# %% ../nbs/50_reports.ipynb #b86d4910
+CHART_CLASS = 'shopnb-chart'
+
+def _asset(name: str) -> str:
+    "The text of a vendored browser asset (see `shopnb/assets/README.md`)."
+    import shopnb
+    return (Path(shopnb.__file__).parent/'assets'/name).read_text(encoding='utf-8')
+
+def _png_base64(fig) -> str:
+    import base64, matplotlib.pyplot as plt
+    buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=80, bbox_inches='tight'); plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode()
+
+def chart_spec(data, x: str, ys: list, title: str = '', ylabel: str = '', band: tuple|None = None) -> dict:
+    "The JSON a page needs to draw `ys` (columns of `data`) over the datetime or numeric column `x`, with an optional `band` (low, high columns) shaded."
+    import numpy as np, pandas as pd
+    missing = [c for c in [x, *ys, *(band or ())] if c not in data.columns]
+    if missing: raise ShopnbError(f"interactive_chart: no column(s) {missing}; the data has {list(data.columns)}")
+    xv = data[x]
+    if pd.api.types.is_numeric_dtype(xv): xs = xv.astype(float).tolist()
+    else:
+        t = pd.to_datetime(xv)
+        if t.dt.tz is not None: t = t.dt.tz_convert(None)
+        xs = t.astype('datetime64[s]').astype('int64').tolist()  # seconds since the epoch, whatever the resolution
+    col = lambda c: [None if not np.isfinite(v) else round(float(v), 6) for v in data[c].astype(float)]
+    return dict(title=title, ylabel=ylabel, time=not pd.api.types.is_numeric_dtype(xv), x=xs, series=[dict(label=c, values=col(c)) for c in ys],
+                band=dict(label=f'{band[0]} – {band[1]}', lo=col(band[0]), hi=col(band[1])) if band else None)
+
+def interactive_chart(data,  # a DataFrame
+                      x: str,  # column of the x axis (dates or numbers)
+                      ys: list,  # columns drawn as lines
+                      fig=None,  # the matplotlib figure shown where scripts do not run (closed here)
+                      title: str = '', ylabel: str = '',
+                      band: tuple|None = None,  # (low, high) columns shaded between, e.g. an interval
+                     ):
+    "Show a zoomable, hoverable line chart in the published page, with `fig` as its static fallback."
+    from IPython.display import display
+    spec = chart_spec(data, x, ys, title, ylabel, band)
+    img = f'<img alt="{_html.escape(title or "chart")}" src="data:image/png;base64,{_png_base64(fig)}">' if fig is not None else ''
+    display({'text/html': f'<div class="{CHART_CLASS}" data-spec="{_html.escape(json.dumps(spec, separators=(",", ":")))}">{img}</div>',
+             'text/plain': f'<interactive chart: {title or ", ".join(ys)}>'}, raw=True)
+
+_CHART_JS = r"""
+document.querySelectorAll('.shopnb-chart').forEach(function (el) {
+  if (!window.uPlot) return;
+  var s = JSON.parse(el.dataset.spec), cols = ['#0969da', '#bc4c00', '#1a7f37', '#8250df', '#cf222e', '#57606a'];
+  var data = [s.x], series = [{label: s.time ? 'date' : 'x', value: s.time ? '{YYYY}-{MM}-{DD}' : undefined}], bands = [];
+  if (s.band) {
+    data.push(s.band.hi, s.band.lo);
+    series.push({label: s.band.label + ' (high)', stroke: 'rgba(9,105,218,0.25)', width: 1}, {label: s.band.label + ' (low)', stroke: 'rgba(9,105,218,0.25)', width: 1});
+    bands.push({series: [1, 2], fill: 'rgba(9,105,218,0.12)'});
+  }
+  s.series.forEach(function (c, i) { data.push(c.values); series.push({label: c.label, stroke: cols[i % cols.length], width: 1.5, spanGaps: false}); });
+  var w = Math.min(el.parentElement.clientWidth || 900, 1000);
+  var plot = new uPlot({title: s.title, width: w, height: 320, series: series, bands: bands, scales: {x: {time: s.time}},
+                        axes: [{}, {label: s.ylabel}], cursor: {drag: {x: true, y: false}}}, data, el);
+  var img = el.querySelector('img'); if (img) img.style.display = 'none';
+  el.classList.add('shopnb-chart-live');
+});
+"""
+_TABLE_JS = r"""
+document.querySelectorAll('.jp-OutputArea-output table').forEach(function (t) { if (window.Tablesort && t.tHead && t.tBodies.length && t.tBodies[0].rows.length > 2) new Tablesort(t); });
+"""
+_TABLE_CSS = """th[role=columnheader]:not(.no-sort){cursor:pointer}th[aria-sort=ascending]:after{content:" ▲";font-size:.7em}th[aria-sort=descending]:after{content:" ▼";font-size:.7em}
+.shopnb-chart{margin:8px 0}.shopnb-chart-live .u-legend{font-size:.8em}"""
+
+def page_scripts(html_body: str) -> tuple:
+    "`(css, scripts)` to embed in a page: uPlot when it holds an interactive chart, tablesort when it holds a table."
+    css, js = '', ''
+    if CHART_CLASS in html_body:
+        css += _asset('uPlot.min.css'); js += f'<script>{_asset("uPlot.iife.min.js")}</script><script>{_CHART_JS}</script>'
+    if '<table' in html_body:
+        css += _TABLE_CSS; js += f'<script>{_asset("tablesort.min.js")}</script><script>{_asset("tablesort.number.min.js")}</script><script>{_TABLE_JS}</script>'
+    return css, js
 
 # %% ../nbs/50_reports.ipynb #cb0f2193
 def _status_stem(p) -> str: return re.sub(r'[^A-Za-z0-9.=+-]+', '_', f'{p.report}--{p.slug}')
@@ -1186,7 +1265,7 @@ def _cmd_check(args) -> int:
     if not (out/'index.html').exists(): raise ShopnbError(f"no site in {out}: run reports first (`shopnb report run --all`)")
     results = check_site(out, width=args.width)
     for r in results:
-        print(f"{'ok  ' if not r['problems'] else 'FAIL'} {r['page']}  ({r['size_kb']:.0f} KB, {r['images']} images, {r['svgs']} SVG)"
+        print(f"{'ok  ' if not r['problems'] else 'FAIL'} {r['page']}  ({r['size_kb']:.0f} KB, {r['images']} images, {r['charts']} interactive charts, {r['svgs']} SVG)"
               + ''.join(f"\n     - {p}" for p in r['problems']))
     print(f"Screenshots: {out/'_checks'}")
     return 1 if any(r['problems'] for r in results) else 0
