@@ -13,7 +13,7 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export MPLBACKEND := Agg
 
-.PHONY: install reports data test test-sync test-nbs test-py bench clean vendor
+.PHONY: install reports data test test-sync test-nbs test-py bench clean vendor docs check
 
 install: $(STAMP)
 
@@ -28,6 +28,14 @@ data: install
 
 reports: data
 	$(BIN)/shopnb report run --all -j $(JOBS)
+
+# The library documentation: every notebook in nbs/ executed and rendered into site/docs/ (linked from the site index).
+docs: install
+	$(BIN)/shopnb docs
+
+# Open every page of the site in headless Chromium (Debian: apt-get install chromium); screenshots in site/_checks/.
+check: install
+	$(BIN)/shopnb report check
 
 test: install test-sync test-nbs test-py
 

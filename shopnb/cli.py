@@ -203,13 +203,15 @@ def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog='shopnb', description='Reproducible e-commerce analysis: build shops from synthetic or real data, run report notebooks into an HTML site.')
     from shopnb import __version__
     ap.add_argument('--version', action='version', version=f'shopnb {__version__}')
-    sub = ap.add_subparsers(dest='cmd', metavar='{data,report}')
+    sub = ap.add_subparsers(dest='cmd', metavar='{data,report,docs}')
     sub.required = True
     _add_data(sub)
     try:
         from shopnb.reports import add_cli
         add_cli(sub)
     except (ImportError, AttributeError) as e: get_logger(__name__).debug(f"report commands unavailable: {e}")
+    from shopnb.docs import add_cli as add_docs
+    add_docs(sub)
     return ap
 
 # %% ../nbs/60_cli.ipynb #0d6547c1

@@ -1107,7 +1107,8 @@ def build_index(out=None, reports=None) -> Path:
     counts = f"{n['ok']} ok, {n['failed']} failed" + (f", {n['skipped']} skipped" if n['skipped'] else '')
     page = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
             f'<title>shopnb reports</title><style>{_INDEX_CSS}</style></head><body><main><h1>shopnb reports</h1>'
-            f'<p class="sub">{counts} · updated {_esc(now)}</p>{body}</main></body></html>')
+            f'<p class="sub">{counts} · updated {_esc(now)}' + (' · <a href="docs/index.html">library documentation</a>' if (out/'docs'/'index.html').exists() else '')
+            + f'</p>{body}</main></body></html>')
     f = out/'index.html'; tmp = out/f'.index.html.tmp-{os.getpid()}'
     tmp.write_text(page, encoding='utf-8'); tmp.replace(f)
     return f
