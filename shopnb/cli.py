@@ -6,12 +6,12 @@
 from __future__ import annotations
 import argparse, inspect, json, sys, time
 from pathlib import Path
-from .core import ShopnbError, default_shop_dir, data_dir, get_logger
+from .core import ShopnbError, default_shop_dir, data_dir
 from .schema import SCHEMA, SCHEMA_VERSION, Shop, read_manifest, table_hash, coerce_table, validate_tables, ValidationError
 
 # %% auto #0
 __all__ = ['TS_COLUMNS', 'parse_options', 'load_kind', 'cmd_synth', 'cmd_load', 'validate_path', 'cmd_validate', 'shop_info',
-           'format_info', 'cmd_info', 'build_parser', 'main']
+           'format_info', 'cmd_info', 'summary_table', 'add_report_commands', 'build_parser', 'main']
 
 # %% ../nbs/60_cli.ipynb #9025f241
 def parse_options(pairs: list|None) -> dict:
@@ -161,6 +161,94 @@ def cmd_info(args) -> int:
     print(json.dumps(man, indent=1, default=str) if args.json else format_info(man))
     return 0
 
+# %% ../nbs/60_cli.ipynb #80ae8c71
+from .core import site_dir
+from .reports import (list_reports, report_title, report_params, read_params_file, grid_from_cli, run_reports)
+
+def summary_table(results: list) -> str:
+    "A plain-text table of run results: report, parameters, status, duration, output."
+    rows = [('report', 'run', 'status', 'time', 'output')]
+    for r in results:
+        rows.append((r.report, r.slug, r.status + (f' ({r.reason})' if r.reason else ''), f'{r.duration_s:.1f} s' if r.status != 'skipped' else '-',
+                     str(r.html or r.out_dir or '') + (f'  <- {r.error}' if r.error else '')))
+    w = [max(len(str(row[i])) for row in rows) for i in range(4)]
+    return '\n'.join('  '.join(str(c).ljust(w[i]) if i < 4 else str(c) for i, c in enumerate(row)) for row in rows)
+
+def _cmd_list(args) -> int:
+    for n in list_reports(args.reports):
+        title, summ = report_title(n, args.reports)
+        ps = ', '.join(f'{p.name}={p.default!r}' for p in report_params(n, args.reports))
+        print(f'{n:<16} {summ or title}\n{"":<16} params: {ps}')
+    return 0
+
+def _cmd_params(args) -> int:
+    specs = report_params(args.name, args.reports)
+    rng = lambda p: ', '.join(f'{k} {v:g}' for k, v in (('min', p.min), ('max', p.max)) if v is not None)
+    rows = [('name', 'type', 'default', 'help')] + [(p.name, p.type, repr(p.default), p.help + (f' (choices: {", ".join(map(str, p.choices))})' if p.choices else '')
+                                                     + (f' ({rng(p)})' if rng(p) else '')) for p in specs]
+    w = [max(len(r[i]) for r in rows) for i in range(3)]
+    print('\n'.join(f'{r[0]:<{w[0]}}  {r[1]:<{w[1]}}  {r[2]:<{w[2]}}  {r[3]}' for r in rows))
+    return 0
+
+def _cmd_run(args) -> int:
+    if bool(args.names) == bool(args.all): raise ShopnbError("name one or more reports, or use --all")
+    names = list_reports(args.reports) if args.all else args.names
+    file_params = read_params_file(args.params_file) if args.params_file else {}
+    specs = [p for n in names for p in report_params(n, args.reports)]
+    grid = grid_from_cli(args.param, file_params, specs)
+    out = Path(args.out or site_dir()).resolve()
+    results = run_reports(names, grid, data_dir=args.data, out=out, show_code=args.show_code, force=args.force,
+                          jobs=args.jobs, reports=args.reports, timeout=args.timeout, only_applicable=args.all,
+                          monitor=not args.quiet)
+    print(summary_table(results))
+    for r in results:
+        if r.status == 'failed': print(f"FAILED {r.report} [{r.slug}]: {r.error}", file=sys.stderr)
+    print(f"Site: {out/'index.html'}")
+    return 1 if any(r.status == 'failed' for r in results) else 0
+
+def _cmd_check(args) -> int:
+    from shopnb.browser import check_site
+    out = Path(args.out or site_dir()).resolve()
+    if not (out/'index.html').exists(): raise ShopnbError(f"no site in {out}: run reports first (`shopnb report run --all`)")
+    results = check_site(out, width=args.width)
+    for r in results:
+        print(f"{'ok  ' if not r['problems'] else 'FAIL'} {r['page']}  ({r['size_kb']:.0f} KB, {r['images']} images, {r['charts']} interactive charts, {r['svgs']} SVG)"
+              + ''.join(f"\n     - {p}" for p in r['problems']))
+    print(f"Screenshots: {out/'_checks'}")
+    return 1 if any(r['problems'] for r in results) else 0
+
+def add_report_commands(subparsers) -> 'argparse.ArgumentParser':
+    "Add the `report` command group (list, params, run, check) to an argparse `subparsers`; handlers return an exit code."
+    rp = subparsers.add_parser('report', help='run report notebooks into the HTML site', description='Run report notebooks into the HTML site.')
+    rp.add_argument('--reports', default=None, help='reports folder (default: SHOPNB_REPORTS or <project>/reports)')
+    sub = rp.add_subparsers(dest='report_cmd', metavar='{list,params,run,check}')
+    sub.required = True
+    p = sub.add_parser('list', help='list the reports and their parameters')
+    p.set_defaults(func=_cmd_list)
+    p = sub.add_parser('params', help="show a report's parameters: name, type, default, help")
+    p.add_argument('name')
+    p.set_defaults(func=_cmd_params)
+    p = sub.add_parser('run', help='run reports into the site', description='Run reports into the site. For a scalar parameter, '
+                       '"-p horizon 14,28" runs both values (a grid); for a list parameter, commas build one list and ";" separates alternatives; "\\," is a literal comma.')
+    p.add_argument('names', nargs='*', metavar='NAME', help='reports to run')
+    p.add_argument('--all', action='store_true', help='run every report that applies to the shop (the others are listed as skipped, with the reason)')
+    p.add_argument('-p', '--param', nargs=2, action='append', metavar=('NAME', 'VALUE'), default=[], help='a parameter value (repeatable; commas make a grid)')
+    p.add_argument('--params-file', metavar='YAML', help='parameters from a YAML file (a list value is a grid)')
+    p.add_argument('--data', metavar='SHOP_DIR', help='shop folder (sets data_dir; default: the synthetic shop)')
+    p.add_argument('--out', metavar='SITE_DIR', help='site folder (default: SHOPNB_SITE or <project>/site)')
+    p.add_argument('--show-code', action='store_true', help='keep the code cells in the HTML')
+    p.add_argument('--force', action='store_true', help='rerun even when nothing changed')
+    p.add_argument('-j', '--jobs', type=int, default=1, metavar='N', help='parallel runs (separate processes)')
+    p.add_argument('--timeout', type=int, default=None, metavar='S', help='seconds allowed per cell')
+    p.add_argument('-q', '--quiet', action='store_true', help="do not show the running reports' cells and progress")
+    p.set_defaults(func=_cmd_run)
+    p = sub.add_parser('check', help='open every page of the site in headless Chromium and check it', description='Open the index and every report '
+                       'page in headless Chromium: console errors, failed or off-host requests, overflow, undrawn charts; screenshots go to SITE/_checks/.')
+    p.add_argument('--out', metavar='SITE_DIR', help='site folder (default: SHOPNB_SITE or <project>/site)')
+    p.add_argument('--width', type=int, default=1280, help='window width in CSS pixels')
+    p.set_defaults(func=_cmd_check)
+    return rp
+
 # %% ../nbs/60_cli.ipynb #3ddb4e76
 def _add_data(sub):
     from shopnb.datasets import LOADERS
@@ -199,17 +287,14 @@ def _add_data(sub):
     return dp
 
 def build_parser() -> argparse.ArgumentParser:
-    "The `shopnb` argument parser: `data` commands, plus `report` commands when `shopnb.reports` provides them."
+    "The `shopnb` argument parser: `data`, `report` and `docs` commands."
     ap = argparse.ArgumentParser(prog='shopnb', description='Reproducible e-commerce analysis: build shops from synthetic or real data, run report notebooks into an HTML site.')
     from shopnb import __version__
     ap.add_argument('--version', action='version', version=f'shopnb {__version__}')
     sub = ap.add_subparsers(dest='cmd', metavar='{data,report,docs}')
     sub.required = True
     _add_data(sub)
-    try:
-        from shopnb.reports import add_cli
-        add_cli(sub)
-    except (ImportError, AttributeError) as e: get_logger(__name__).debug(f"report commands unavailable: {e}")
+    add_report_commands(sub)
     from shopnb.docs import add_cli as add_docs
     add_docs(sub)
     return ap

@@ -79,7 +79,7 @@ def render_doc_page(nb, dest, title: str, nav: str = '') -> Path:
     "Render a processed, executed notebook to a self-contained HTML page with examples' code shown."
     from nbconvert import HTMLExporter
     from traitlets.config import Config
-    from shopnb.reports import external_refs
+    from shopnb.render import external_refs
     nb.cells = doc_cells(nb)
     c = Config(); c.TagRemovePreprocessor.enabled = True; c.TagRemovePreprocessor.remove_input_tags = {'hide-input'}
     exp = HTMLExporter(config=c, template_name='lab', exclude_input_prompt=True, exclude_output_prompt=True, embed_images=True)
@@ -120,7 +120,7 @@ def render_docs(names: list|None = None,  # notebook stems (default: every noteb
                                   f'<body><main><h1>shopnb library documentation</h1><p><a href="../index.html">reports</a></p><ul>{items}</ul></main></body></html>',
                                   encoding='utf-8')
     if (out.parent/'index.html').exists():  # a report site beside: its index links here
-        from shopnb.reports import build_index
+        from shopnb.site import build_index
         build_index(out.parent)
     return errors
 
