@@ -103,6 +103,7 @@ def check_page(path,  # an HTML file
                width: int = 1280,  # window width in CSS pixels
                screenshot=None,  # where to write a full-page PNG (None: no screenshot)
                settle: float = 0.5,  # seconds to wait after the load event (charts drawing)
+               pdf=None,  # where to write a print-ready PDF of the page (None: no PDF)
               ) -> dict:
     "Open `path` in `browser` at `width` and report console errors, failed and off-host requests, overflow and undrawn charts."
     url = Path(path).resolve().as_uri()
@@ -124,6 +125,10 @@ def check_page(path,  # an HTML file
             _drain(ws, msgs, 0.2)
             png = _call(ws, msgs, 'Page.captureScreenshot', {'format': 'png'}, timeout=60)['data']
             Path(screenshot).parent.mkdir(parents=True, exist_ok=True); Path(screenshot).write_bytes(base64.b64decode(png))
+        if pdf:
+            doc = _call(ws, msgs, 'Page.printToPDF', {'printBackground': True, 'preferCSSPageSize': False, 'paperWidth': 8.27, 'paperHeight': 11.69,
+                                                     'marginTop': 0.4, 'marginBottom': 0.4, 'marginLeft': 0.4, 'marginRight': 0.4}, timeout=120)['data']
+            Path(pdf).parent.mkdir(parents=True, exist_ok=True); Path(pdf).write_bytes(base64.b64decode(doc))
     finally:
         ws.close(); browser.close_tab(tid)
     errors = []
@@ -165,6 +170,7 @@ def check_site(out,  # the site folder
                width: int = 1280,  # window width in CSS pixels
                executable: str|None = None,  # the browser (default `find_chromium()`)
                budget_kb: float = PAGE_BUDGET_KB,  # a page larger than this is a problem
+               pdf: bool = False,  # also print each report to `report.pdf` beside its page (A4)
               ) -> list:
     "Check every page of the site in headless Chromium, with a screenshot of each in `out/_checks/`; returns one result per page with its `problems`."
     out = Path(out); checks = out/'_checks'; checks.mkdir(parents=True, exist_ok=True)
@@ -173,7 +179,7 @@ def check_site(out,  # the site folder
         for p in site_pages(out):
             rel = p.relative_to(out).parts
             shot = checks/('index.png' if len(rel) == 1 else f'{rel[0]}--{rel[1]}.png')
-            r = check_page(p, b, width=width, screenshot=shot)
+            r = check_page(p, b, width=width, screenshot=shot, pdf=p.with_name('report.pdf') if pdf and len(rel) > 1 else None)
             size = round(p.stat().st_size / 1024, 1)
             r.update(page=str(p.relative_to(out)), screenshot=str(shot.relative_to(out)), size_kb=size,
                      problems=page_problems(r) + ([f'{size:.0f} KB, over the page budget of {budget_kb:.0f} KB'] if size > budget_kb else []))

@@ -210,7 +210,7 @@ def _cmd_check(args) -> int:
     from shopnb.browser import check_site
     out = Path(args.out or site_dir()).resolve()
     if not (out/'index.html').exists(): raise ShopnbError(f"no site in {out}: run reports first (`shopnb report run --all`)")
-    results = check_site(out, width=args.width)
+    results = check_site(out, width=args.width, pdf=args.pdf)
     for r in results:
         print(f"{'ok  ' if not r['problems'] else 'FAIL'} {r['page']}  ({r['size_kb']:.0f} KB, {r['images']} images, {r['charts']} interactive charts, {r['svgs']} SVG)"
               + ''.join(f"\n     - {p}" for p in r['problems']))
@@ -246,6 +246,7 @@ def add_report_commands(subparsers) -> 'argparse.ArgumentParser':
                        'page in headless Chromium: console errors, failed or off-host requests, overflow, undrawn charts; screenshots go to SITE/_checks/.')
     p.add_argument('--out', metavar='SITE_DIR', help='site folder (default: SHOPNB_SITE or <project>/site)')
     p.add_argument('--width', type=int, default=1280, help='window width in CSS pixels')
+    p.add_argument('--pdf', action='store_true', help='also print each report to report.pdf beside its page')
     p.set_defaults(func=_cmd_check)
     return rp
 

@@ -304,14 +304,15 @@ document.querySelectorAll('.shopnb-chart').forEach(function (el) {
 _TABLE_JS = r"""
 document.querySelectorAll('.jp-OutputArea-output table').forEach(function (t) { if (window.Tablesort && t.tHead && t.tBodies.length && t.tBodies[0].rows.length > 2) new Tablesort(t); });
 """
-_TABLE_CSS = """th[role=columnheader]:not(.no-sort){cursor:pointer}th[aria-sort=ascending]:after{content:" ▲";font-size:.7em}th[aria-sort=descending]:after{content:" ▼";font-size:.7em}
-.shopnb-chart{margin:8px 0}.shopnb-chart-live .u-legend{font-size:.8em}"""
+_TABLE_CSS = """th[role=columnheader]:not(.no-sort){cursor:pointer}th[aria-sort=ascending]:after{content:" ▲";font-size:.7em}th[aria-sort=descending]:after{content:" ▼";font-size:.7em}"""
+_CHART_CSS = """.shopnb-chart{margin:8px 0}.shopnb-chart-live .u-legend{font-size:.8em}
+@media print{.shopnb-chart-live .uplot{display:none}.shopnb-chart-live img{display:block!important}img{max-width:100%}}"""
 
 def page_scripts(html_body: str) -> tuple:
     "`(css, scripts)` to embed in a page: uPlot when it holds an interactive chart, tablesort when it holds a table."
     css, js = '', ''
     if CHART_CLASS in html_body:
-        css += _asset('uPlot.min.css'); js += f'<script>{_asset("uPlot.iife.min.js")}</script><script>{_CHART_JS}</script>'
+        css += _asset('uPlot.min.css') + _CHART_CSS; js += f'<script>{_asset("uPlot.iife.min.js")}</script><script>{_CHART_JS}</script>'
     if '<table' in html_body:
         css += _TABLE_CSS; js += f'<script>{_asset("tablesort.min.js")}</script><script>{_asset("tablesort.number.min.js")}</script><script>{_TABLE_JS}</script>'
     return css, js
