@@ -403,7 +403,8 @@ def run_status(run: dict, nb=None, prog: dict|None = None, now: float|None = Non
                 out['cell'], out['section'] = code.index(c) + 1, section
                 break
     if prog and prog.get('n') is not None:
-        n, total, rate = prog['n'], prog.get('total'), prog.get('rate')
+        n, total, elapsed = prog['n'], prog.get('total'), prog.get('elapsed') or 0
+        rate = n / elapsed if n and elapsed else prog.get('rate')  # the loop's average pace: steadier than the last second's
         left = (total - n) / rate if total and rate else None
         out['progress'] = dict(desc=prog.get('desc') or 'progress', n=n, total=total, left_s=left)
     return out
