@@ -638,7 +638,7 @@ class Reranker(Recommender):
     name = 'reranker'
     FEATURES = ['cnt', 'days_since_last', 'days_since_first', 'cnt_per_active_day', 'cnt_last_year', 'u_days', 'u_items',
                 'u_recency', 'u_tenure', 'i_pop', 'i_recent', 'i_last_year', 'i_repeat', 'ease', 'ease_rel', 'ease_recent',
-                'ease_recent_rel', 'knn', 'knn_rel']
+                'ease_recent_rel', 'knn', 'knn_rel', 'weight', 'weight_share']
     def __init__(self, lam: float = 250.0,  # EASE regularisation
                  n_candidates: int = 50,  # EASE candidates per user (besides the history)
                  label_days: int = 90,  # length of the hold-out cut the classifier learns from, days
@@ -659,10 +659,11 @@ class Reranker(Recommender):
         t1 = inter['ts'].max()
         d = inter.assign(u=uix.get_indexer(inter['user_id']), i=iix.get_indexer(inter['item_id']), day=inter['ts'].dt.floor('D'))
         d = d[d['i'] >= 0]
-        g = d.groupby(['u', 'i']).agg(cnt=('day', 'nunique'), last=('ts', 'max'), first=('ts', 'min')).reset_index()
+        g = d.groupby(['u', 'i']).agg(cnt=('day', 'nunique'), last=('ts', 'max'), first=('ts', 'min'), w=('weight', 'sum')).reset_index()
         shape, ni, nu = (len(uix), len(iix)), len(iix), len(uix)
         mk = lambda v, gg=g: sp.csr_matrix((v, (gg['u'], gg['i'])), shape=shape)
         st['cnt'] = mk(g['cnt'].to_numpy(float))
+        st['w'] = mk(g['w'].to_numpy(float))  # weighted interactions (within a day too: clickstreams)
         st['last'] = mk((t1 - g['last']).dt.total_seconds().to_numpy() / 86400 + 1e-3)
         st['first'] = mk((t1 - g['first']).dt.total_seconds().to_numpy() / 86400 + 1e-3)
         ly0 = t1.normalize() + pd.Timedelta(days=1) - pd.Timedelta(days=365)
@@ -699,12 +700,13 @@ class Reranker(Recommender):
         ur = uidx[r]
         pick = lambda M: np.asarray(M[uidx][r, c]).ravel()
         cnt = np.asarray(C[r, c]).ravel(); seen = cnt > 0
+        wsum = np.maximum(np.asarray(st['w'][uidx].sum(1)).ravel(), 1e-12)
         emax, nmax, rmax = np.maximum(E.max(1), 1e-12), np.maximum(N.max(1), 1e-12), np.maximum(R.max(1), 1e-12)
         F = np.column_stack([
             cnt, np.where(seen, pick(st['last']), 1e4), np.where(seen, pick(st['first']), 1e4), cnt / np.maximum(st['u_days'][ur], 1),
             pick(st['cnt_ly']), st['u_days'][ur], st['u_items'][ur], st['u_recency'][ur], st['u_tenure'][ur],
             np.log1p(st['i_pop'][c]), np.log1p(st['i_recent'][c]), np.log1p(st['i_ly'][c]), st['i_repeat'][c],
-            E[r, c], E[r, c] / emax[r], R[r, c], R[r, c] / rmax[r], N[r, c], N[r, c] / nmax[r]])
+            E[r, c], E[r, c] / emax[r], R[r, c], R[r, c] / rmax[r], N[r, c], N[r, c] / nmax[r], pick(st['w']), pick(st['w']) / wsum[r]])
         return r, c, F, seen, R
 
     def _fit(self, inter):
