@@ -14,9 +14,9 @@ log = get_logger(__name__)
 
 # %% auto #0
 __all__ = ['log', 'DEFAULT_WEIGHTS', 'INTERACTION_COLUMNS', 'MODELS', 'RecommendError', 'as_interactions', 'interactions',
-           'Split', 'temporal_split', 'leave_last_out', 'ndcg_at_k', 'recall_at_k', 'hr_at_k', 'mrr_at_k',
-           'coverage_at_k', 'Recommender', 'Popular', 'History', 'ItemKNN', 'EASE', 'Blend', 'evaluate',
-           'metrics_table', 'tune', 'Reranker', 'SASRec', 'ContentKNN', 'repeat_blend', 'make_model']
+           'Split', 'temporal_split', 'leave_last_out', 'choose_split', 'ndcg_at_k', 'recall_at_k', 'hr_at_k',
+           'mrr_at_k', 'coverage_at_k', 'Recommender', 'Popular', 'History', 'ItemKNN', 'EASE', 'Blend', 'evaluate',
+           'metrics_table', 'tune', 'tune_weights', 'Reranker', 'SASRec', 'ContentKNN', 'repeat_blend', 'make_model']
 
 # %% ../nbs/20_recommend.ipynb #f0b99dc9
 class RecommendError(ShopnbError):
@@ -120,6 +120,15 @@ class Split:
             seen = self.seen()
             t = {u: s - seen.get(u, set()) for u, s in t.items()}
         return {u: s for u, s in t.items() if s}
+    def sample_users(self, n: int|None,  # evaluated users to keep; None or 0 = all
+                     seed: int = 0,  # seed of the sample
+                    ) -> 'Split':
+        "The same split with the test limited to `n` evaluated users drawn with `seed` (all when there are no more); `info['sampled_users']` says how many of how many."
+        users = self.users
+        if not n or len(users) <= n: return self
+        keep = set(np.random.default_rng(seed).choice(users, size=int(n), replace=False))
+        info = self.info | {'sampled_users': f'{int(n):,} of {len(users):,} (seed {seed})', 'evaluated_users': int(n)}
+        return Split(self.train, self.test[self.test['user_id'].isin(keep)].reset_index(drop=True), self.kind, self.params, info)
     def validation(self) -> 'Split':
         "A split of the same kind cut from the training part only (for tuning)."
         f = temporal_split if self.kind == 'temporal' else leave_last_out
@@ -145,14 +154,19 @@ def _finish_split(train, test, kind, params, info):
 def temporal_split(inter: pd.DataFrame,  # interactions (`as_interactions`)
                    test_days: int = 90,  # length of the test period in calendar days (ending on the last day)
                    cutoff=None,  # explicit first test timestamp instead of `test_days`
+                   test_share: float|None = None,  # instead of `test_days`: the last share of the interactions (cut at that quantile of time)
                   ) -> Split:
     "Global time split: everything before the cutoff trains, the rest tests."
     if not len(inter): raise RecommendError("temporal_split: no interactions")
+    params = dict(test_days=test_days)  # a validation split cuts the same number of days (or the same share) from train
+    if test_share is not None and cutoff is None:
+        if not 0 < test_share < 1: raise RecommendError(f"test_share must be between 0 and 1, got {test_share}")
+        ts = np.sort(inter['ts'].to_numpy())
+        cutoff, params = ts[min(int(len(ts) * (1 - test_share)), len(ts) - 1)], dict(test_share=test_share)
     if cutoff is None:
         if int(test_days) <= 0: raise RecommendError(f"test_days must be positive, got {test_days}")
         cutoff = inter['ts'].max().normalize() - pd.Timedelta(days=int(test_days) - 1)
     cutoff = pd.Timestamp(cutoff)
-    params = dict(test_days=test_days)  # a validation split cuts the same number of days from train
     train, test = inter[inter['ts'] < cutoff], inter[inter['ts'] >= cutoff]
     return _finish_split(train, test, 'temporal', params, dict(cutoff=str(cutoff)))
 
@@ -167,6 +181,35 @@ def leave_last_out(inter: pd.DataFrame,  # interactions (`as_interactions`)
     size = df.groupby('user_id')['item_id'].transform('size')
     is_test = (pos < n) & (size > n)
     return _finish_split(df[~is_test], df[is_test], 'leave_last_out', dict(n=n), dict(users_too_short=int((size <= n).groupby(df['user_id']).first().sum())))
+
+def choose_split(inter: pd.DataFrame,  # interactions (`as_interactions`)
+                 kind: str = 'temporal',  # 'temporal' (falls back when it does not fit the data) or 'leave_last_out'
+                 test_days: int|None = 30,  # test period of the temporal split, days; None or 0: start from `test_share`
+                 test_share: float = 0.2,  # fallback: the last share of the interactions tests
+                 min_train_share: float = 0.5,  # a temporal split must leave at least this share of the interactions to train on
+                ) -> Split:
+    "The split asked for when it leaves data to train on and users to evaluate, else the next that does (last `test_days`, last `test_share` of the interactions, each user's last interaction); `info['choice']` says which and why."
+    if kind not in ('temporal', 'leave_last_out'): raise RecommendError(f"split must be 'temporal' or 'leave_last_out', got {kind!r}")
+    if not len(inter): raise RecommendError("choose_split: no interactions")
+    if inter['ts'].nunique() < 2:
+        raise RecommendError(f"no split in time exists: all {len(inter):,} interactions share one timestamp ({inter['ts'].iloc[0]})")
+    tries = []
+    if kind == 'temporal':
+        if test_days: tries.append((f'the last {int(test_days)} days (temporal)', lambda: temporal_split(inter, test_days=test_days)))
+        tries.append((f'the last {test_share:.0%} of the interactions in time (temporal)', lambda: temporal_split(inter, test_share=test_share)))
+    tries.append(("each user's last interaction (leave-last-out)", lambda: leave_last_out(inter)))
+    why = []
+    for label, make in tries:
+        try:
+            s = make()
+            share = len(s.train) / len(inter)
+            if s.kind == 'temporal' and share < min_train_share:
+                raise RecommendError(f"it leaves {share:.1%} of the interactions to train on, less than min_train_share={min_train_share:.0%}")
+        except RecommendError as e: why.append(f"{label} does not fit: {e}"); continue
+        s.info['choice'] = label + (', because ' + '; '.join(why) if why else '')
+        s.info['fallback'] = bool(why)
+        return s
+    raise RecommendError("no split leaves data to train on and users to evaluate: " + '; '.join(why))
 
 # %% ../nbs/20_recommend.ipynb #53247f46
 def _check_k(k):
@@ -397,6 +440,15 @@ def _prune_rows(S, n):
     cat = lambda x: np.concatenate(x) if x else np.array([])
     return sp.csr_matrix((cat(vals), (cat(rows), cat(cols))), shape=S.shape)
 
+_EASE_CACHE = {}  # the last item-item weights computed (up to 1 GB): the same matrix is often fitted by several models of one comparison
+
+def _matrix_key(X, lam):
+    "Content hash of a sparse matrix and a parameter."
+    import hashlib
+    X = X.tocsr(); h = hashlib.blake2b(digest_size=16)
+    for a in (np.asarray(X.shape), X.indptr, X.indices, X.data, np.asarray([lam], float)): h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()
+
 class EASE(Recommender):
     "Embarrassingly shallow autoencoder: closed-form item-item weights with L2 `lam` and zero diagonal."
     name = 'ease'
@@ -411,10 +463,14 @@ class EASE(Recommender):
         self._X = X.tocsr()
         n_u, n_i = X.shape
         if not (self.dual if self.dual is not None else n_u < n_i and n_i > 3000):  # primal
-            G = (X.T @ X).toarray(); G[np.diag_indices(n_i)] += self.lam
-            P = np.linalg.inv(G)
-            self.B_ = -P / np.diag(P); self.B_[np.diag_indices(n_i)] = 0.0
-            self.dual_ = False
+            key = _matrix_key(X, self.lam)
+            if key not in _EASE_CACHE:
+                G = (X.T @ X).toarray(); G[np.diag_indices(n_i)] += self.lam
+                P = np.linalg.inv(G)
+                B = -P / np.diag(P); B[np.diag_indices(n_i)] = 0.0
+                _EASE_CACHE[key] = B
+                while len(_EASE_CACHE) > 1 and sum(b.nbytes for b in _EASE_CACHE.values()) > 1e9: _EASE_CACHE.pop(next(iter(_EASE_CACHE)))
+            self.B_, self.dual_ = _EASE_CACHE[key], False
         else:  # dual: P = (I - X'K^-1 X)/lam, K = XX' + lam I
             Xd = X.toarray()
             K = Xd @ Xd.T; K[np.diag_indices(n_u)] += self.lam
@@ -543,7 +599,8 @@ def tune(make,  # callable(**params) -> unfitted Recommender
     if task not in ('all', 'new'): raise RecommendError(f"task must be 'all' or 'new', got {task!r}")
     val = split.validation()
     keys, rows = list(grid), []
-    for vals in progress(list(itertools.product(*grid.values())), desc='tuning'):
+    combos = list(itertools.product(*grid.values()))
+    for vals in progress(combos, desc='tuning', total=len(combos)):
         p = dict(zip(keys, vals))
         r = evaluate(make(**p).fit(val.train), val, k=k, new=task == 'new')
         if metric not in r[task]: raise RecommendError(f"unknown metric {metric!r}; choose from {sorted(r[task])}")
@@ -551,22 +608,49 @@ def tune(make,  # callable(**params) -> unfitted Recommender
     table = pd.DataFrame(rows).sort_values(metric, ascending=False, kind='stable').reset_index(drop=True)
     return {k_: (v.item() if hasattr(v, 'item') else v) for k_, v in table.iloc[0][keys].items()}, table
 
+def tune_weights(blend: Blend,  # an unfitted `Blend`
+                 grid: dict,  # component name -> list of weights
+                 split: Split,  # the split to tune for (only its train part is used)
+                 metric: str = 'ndcg@10',  # metric to maximise
+                 task: str = 'all',  # 'all' or 'new'
+                 k=(10,),  # list lengths evaluated
+                 max_users: int|None = None,  # validation users evaluated, drawn with `seed`; None = all
+                 seed: int = 0,  # seed of the user sample
+                ) -> tuple:
+    "Grid search of a blend's weights on a validation split cut from `split.train`, fitting the components once: `(best_weights, table)`."
+    if task not in ('all', 'new'): raise RecommendError(f"task must be 'all' or 'new', got {task!r}")
+    unknown = set(grid) - set(blend.models)
+    if unknown: raise RecommendError(f"tune_weights: unknown component(s) {sorted(unknown)}; the blend has {sorted(blend.models)}")
+    val = split.validation().sample_users(max_users, seed=seed)
+    blend.fit(val.train)
+    keys, rows, combos = list(grid), [], list(itertools.product(*grid.values()))
+    for vals in progress(combos, desc='tuning', total=len(combos)):
+        blend.weights = blend.weights | dict(zip(keys, vals))
+        r = evaluate(blend, val, k=k, new=task == 'new')
+        if metric not in r[task]: raise RecommendError(f"unknown metric {metric!r}; choose from {sorted(r[task])}")
+        rows.append(dict(zip(keys, vals)) | {metric: r[task][metric]})
+    table = pd.DataFrame(rows).sort_values(metric, ascending=False, kind='stable').reset_index(drop=True)
+    return {k_: float(v) for k_, v in table.iloc[0][keys].items()}, table
+
 # %% ../nbs/20_recommend.ipynb #39347e47
 class Reranker(Recommender):
     "Candidates from the user's history and EASE, re-ranked by gradient boosting on repeat, season and popularity features learnt on a hold-out cut of train."
     name = 'reranker'
     FEATURES = ['cnt', 'days_since_last', 'days_since_first', 'cnt_per_active_day', 'cnt_last_year', 'u_days', 'u_items',
                 'u_recency', 'u_tenure', 'i_pop', 'i_recent', 'i_last_year', 'i_repeat', 'ease', 'ease_rel', 'ease_recent',
-                'ease_recent_rel', 'knn', 'knn_rel']
+                'ease_recent_rel', 'knn', 'knn_rel', 'weight', 'weight_share']
     def __init__(self, lam: float = 250.0,  # EASE regularisation
                  n_candidates: int = 50,  # EASE candidates per user (besides the history)
                  label_days: int = 90,  # length of the hold-out cut the classifier learns from, days
                  recent_days: int = 30,  # window of "recent" item popularity, days
                  half_life_days: float = 60.0,  # recency weighting of the user's items for the candidate EASE scores
                  max_iter: int = 200,  # boosting iterations
-                 seed: int = 0):  # seed of the classifier
+                 learning_rate: float|None = None,  # boosting learning rate; None = 10 / max_iter (0.05 at 200 iterations)
+                 max_users: int|None = 1000,  # users of the hold-out cut the classifier learns from, drawn with the seed; None or 0 = all
+                 seed: int = 0):  # seed of the classifier and of the user sample
         self.lam, self.n_candidates, self.label_days, self.recent_days = lam, n_candidates, label_days, recent_days
-        self.half_life_days, self.max_iter, self.seed = half_life_days, max_iter, seed
+        self.half_life_days, self.max_iter, self.max_users, self.seed = half_life_days, max_iter, max_users, seed
+        self.learning_rate = learning_rate
 
     def _stats(self, inter):
         "Feature sources from interactions (per pair, user and item) plus EASE and item-kNN fitted on them."
@@ -575,10 +659,11 @@ class Reranker(Recommender):
         t1 = inter['ts'].max()
         d = inter.assign(u=uix.get_indexer(inter['user_id']), i=iix.get_indexer(inter['item_id']), day=inter['ts'].dt.floor('D'))
         d = d[d['i'] >= 0]
-        g = d.groupby(['u', 'i']).agg(cnt=('day', 'nunique'), last=('ts', 'max'), first=('ts', 'min')).reset_index()
+        g = d.groupby(['u', 'i']).agg(cnt=('day', 'nunique'), last=('ts', 'max'), first=('ts', 'min'), w=('weight', 'sum')).reset_index()
         shape, ni, nu = (len(uix), len(iix)), len(iix), len(uix)
         mk = lambda v, gg=g: sp.csr_matrix((v, (gg['u'], gg['i'])), shape=shape)
         st['cnt'] = mk(g['cnt'].to_numpy(float))
+        st['w'] = mk(g['w'].to_numpy(float))  # weighted interactions (within a day too: clickstreams)
         st['last'] = mk((t1 - g['last']).dt.total_seconds().to_numpy() / 86400 + 1e-3)
         st['first'] = mk((t1 - g['first']).dt.total_seconds().to_numpy() / 86400 + 1e-3)
         ly0 = t1.normalize() + pd.Timedelta(days=1) - pd.Timedelta(days=365)
@@ -615,27 +700,31 @@ class Reranker(Recommender):
         ur = uidx[r]
         pick = lambda M: np.asarray(M[uidx][r, c]).ravel()
         cnt = np.asarray(C[r, c]).ravel(); seen = cnt > 0
+        wsum = np.maximum(np.asarray(st['w'][uidx].sum(1)).ravel(), 1e-12)
         emax, nmax, rmax = np.maximum(E.max(1), 1e-12), np.maximum(N.max(1), 1e-12), np.maximum(R.max(1), 1e-12)
         F = np.column_stack([
             cnt, np.where(seen, pick(st['last']), 1e4), np.where(seen, pick(st['first']), 1e4), cnt / np.maximum(st['u_days'][ur], 1),
             pick(st['cnt_ly']), st['u_days'][ur], st['u_items'][ur], st['u_recency'][ur], st['u_tenure'][ur],
             np.log1p(st['i_pop'][c]), np.log1p(st['i_recent'][c]), np.log1p(st['i_ly'][c]), st['i_repeat'][c],
-            E[r, c], E[r, c] / emax[r], R[r, c], R[r, c] / rmax[r], N[r, c], N[r, c] / nmax[r]])
+            E[r, c], E[r, c] / emax[r], R[r, c], R[r, c] / rmax[r], N[r, c], N[r, c] / nmax[r], pick(st['w']), pick(st['w']) / wsum[r]])
         return r, c, F, seen, R
 
     def _fit(self, inter):
         from sklearn.ensemble import HistGradientBoostingClassifier
-        cut = temporal_split(inter, test_days=self.label_days)
+        cut = choose_split(inter, test_days=self.label_days).sample_users(self.max_users, seed=self.seed)
+        self.cut_ = cut.info.get('choice')
         st = self._stats(cut.train)
         users = cut.users  # users active in the hold-out period, like the evaluated users
         r, c, F, seen, _ = self._features(st, users)
         truth = cut.truth()
         pos = pd.MultiIndex.from_tuples([(u, i) for u, s in truth.items() for i in s])
         y = pd.MultiIndex.from_arrays([users[r], self.items_[c]]).isin(pos)
-        mk = lambda: HistGradientBoostingClassifier(max_iter=self.max_iter, learning_rate=0.05, max_leaf_nodes=31,
+        mk = lambda: HistGradientBoostingClassifier(max_iter=self.max_iter, learning_rate=self.learning_rate or min(10 / self.max_iter, 0.5), max_leaf_nodes=31,
                                                     early_stopping=False, random_state=self.seed)
-        self.clf_ = mk().fit(F, y)
+        bar = progress(total=2, desc='reranker')
+        self.clf_ = mk().fit(F, y); bar.update()
         self.clf_new_ = mk().fit(F[~seen], y[~seen]) if (~seen).any() and y[~seen].any() else self.clf_
+        bar.update(); bar.close()
         self.train_rows_, self.train_positive_ = len(y), float(y.mean())
         self.st_ = self._stats(inter)
 
@@ -682,7 +771,7 @@ def _sasrec_net(n_items, d, n_layers, n_heads, max_len, dropout):
     return SASRecNet()
 
 class SASRec(Recommender):
-    "Causal self-attention over each user's item sequence, trained with full-softmax cross-entropy (torch)."
+    "Causal self-attention over each user's item sequence, trained with cross-entropy over the full catalogue or sampled negatives (torch)."
     name = 'sasrec'
     def __init__(self, d: int = 64,  # embedding size
                  n_layers: int = 2,  # transformer blocks
@@ -690,7 +779,9 @@ class SASRec(Recommender):
                  max_len: int = 50,  # sequence window
                  dropout: float = 0.2,  # dropout rate
                  epochs: int = 30,  # passes over the data
-                 batch_size: int = 128,  # windows per step (reduced for large catalogues)
+                 batch_size: int = 128,  # windows per step (reduced for large catalogues without `negatives`)
+                 max_steps: int|None = None,  # cap on the optimiser steps in all (the last epoch may stop early); None = all epochs
+                 negatives: int|None = None,  # sampled negatives per step (shared by the batch) when the catalogue is larger; None = full softmax
                  lr: float = 1e-3,  # Adam learning rate
                  weight_decay: float = 0.0,  # AdamW weight decay
                  dedupe: bool = True,  # collapse immediately repeated items in a sequence
@@ -700,6 +791,7 @@ class SASRec(Recommender):
                  threads: int|None = 1):  # CPU threads while training and scoring (a small model gains little from more); None keeps torch's setting
         self.d, self.n_layers, self.n_heads, self.max_len, self.dropout = d, n_layers, n_heads, max_len, dropout
         self.epochs, self.batch_size, self.lr, self.weight_decay, self.dedupe = epochs, batch_size, lr, weight_decay, dedupe
+        self.max_steps, self.negatives = max_steps, negatives
         self.max_seconds, self.seed, self.device, self.threads = max_seconds, seed, device, threads
 
     def _sequences(self, inter):
@@ -720,6 +812,24 @@ class SASRec(Recommender):
                 out.append(np.pad(w, (L - len(w), 0)))
         return np.stack(out) if out else np.zeros((0, L), dtype=np.int64)
 
+    def _batching(self, n_items, max_len):
+        "Whether negatives are sampled, and the windows per step (fewer for a full softmax over a large catalogue, to bound the logits memory)."
+        sampled = bool(self.negatives) and n_items > self.negatives
+        return sampled, self.batch_size if sampled else max(1, min(self.batch_size, int(4e7 // (max_len * n_items))))
+
+    def steps_per_epoch(self, interactions: pd.DataFrame,  # the interactions `fit` would get
+                       ) -> int:
+        "Optimiser steps of one pass over `interactions` with these settings, known before fitting."
+        inter = as_interactions(interactions)
+        if inter.empty: return 0
+        u, i = inter['user_id'].to_numpy(), inter['item_id'].to_numpy()
+        first = np.r_[True, u[1:] != u[:-1]]
+        keep = first | (i != np.r_[i[:1], i[:-1]]) if self.dedupe else np.ones(len(i), bool)
+        lens = pd.Series(keep).groupby(u).sum().to_numpy()
+        L = int(max(2, min(self.max_len, lens.max())))
+        n_windows = int(np.ceil(np.maximum(lens - 1, 0) / L).sum())
+        return math.ceil(n_windows / self._batching(inter['item_id'].nunique(), L)[1])
+
     def _fit(self, inter):
         with torch_threads(self.threads): self._train(inter)
 
@@ -733,25 +843,36 @@ class SASRec(Recommender):
         n_items = len(self.items_)
         self.net_ = _sasrec_net(n_items, self.d, self.n_layers, self.n_heads, self.max_len_, self.dropout).to(dev)
         if len(W) == 0: log.warning('sasrec: no user has two interactions; the model stays untrained'); self.losses_ = []; return
-        bs = max(1, min(self.batch_size, int(4e7 // (self.max_len_ * n_items))))  # bound the logits memory
+        sampled, bs = self._batching(n_items, self.max_len_)
         opt = torch.optim.AdamW(self.net_.parameters(), lr=self.lr, weight_decay=self.weight_decay)
         g = torch.Generator().manual_seed(self.seed)
-        self.losses_, start = [], time.perf_counter()
-        bar = progress(range(self.epochs), desc='sasrec')
-        for ep in bar:
+        per_epoch = math.ceil(len(W) / bs)
+        total = self.epochs * per_epoch if not self.max_steps else min(self.epochs * per_epoch, int(self.max_steps))
+        self.steps_, self.epochs_, self.sampled_ = total, total / per_epoch, sampled
+        self.losses_, start, step = [], time.perf_counter(), 0
+        bar = progress(total=total, desc='sasrec')
+        for ep in range(math.ceil(total / per_epoch)):
             self.net_.train(); tot, n = 0.0, 0
             for idx in torch.randperm(len(W), generator=g).split(bs):
+                if step == total: break
                 b = W[idx].to(dev)
                 x, y = b[:, :-1], b[:, 1:]
                 keep = y > 0
-                h = self.net_(x)[keep]
-                loss = torch.nn.functional.cross_entropy(self.net_.logits(h), y[keep] - 1)
-                opt.zero_grad(); loss.backward(); opt.step()
+                h, t = self.net_(x)[keep], y[keep] - 1
+                if sampled:  # the positive first, then negatives drawn uniformly (a negative equal to the positive is masked)
+                    neg = torch.randint(n_items, (int(self.negatives),), generator=g).to(dev)
+                    E = self.net_.item.weight[1:]
+                    lp = (h * E[t]).sum(1, keepdim=True)
+                    ln = (h @ E[neg].T).masked_fill(neg[None] == t[:, None], float('-inf'))
+                    loss = -torch.log_softmax(torch.cat([lp, ln], 1), 1)[:, 0].mean()
+                else: loss = torch.nn.functional.cross_entropy(self.net_.logits(h), t)
+                opt.zero_grad(); loss.backward(); opt.step(); step += 1; bar.update()
                 tot += loss.item() * int(keep.sum()); n += int(keep.sum())
             self.losses_.append(tot / max(n, 1))
-            if hasattr(bar, 'set_postfix'): bar.set_postfix(loss=f'{self.losses_[-1]:.3f}')
+            bar.set_postfix(loss=f'{self.losses_[-1]:.3f}', refresh=False)
             if self.max_seconds and time.perf_counter() - start > self.max_seconds:
-                log.info('sasrec: stopped after %d epochs (max_seconds=%s)', ep + 1, self.max_seconds); break
+                log.info('sasrec: stopped after %d epochs (max_seconds=%s)', ep + 1, self.max_seconds); self.epochs_ = ep + 1; break
+        bar.close()
         self.net_.eval()
 
     def _scores(self, uidx):
@@ -777,12 +898,13 @@ class ContentKNN(Recommender):
     def __init__(self, products: pd.DataFrame,  # products table with product_id and text columns
                  text_cols=('title', 'description'),  # columns joined as the product text
                  model: str|None = None,  # transformer name or folder (default MiniLM)
-                 batch_size: int = 64):  # texts per forward pass
+                 batch_size: int = 64,  # texts per forward pass
+                 max_items: int|None = None):  # embed only the texts of this many items: the most interacted ones, plus up to a quarter as many without interactions (cold); None = all
         if not isinstance(products, pd.DataFrame) or 'product_id' not in products.columns:
             raise RecommendError("ContentKNN needs a products frame with a product_id column")
         cols = [c for c in text_cols if c in products.columns]
         if not cols: raise RecommendError(f"ContentKNN: products has none of the text columns {list(text_cols)}; found {list(products.columns)}")
-        self.products, self.text_cols, self.model, self.batch_size = products, tuple(cols), model, batch_size
+        self.products, self.text_cols, self.model, self.batch_size, self.max_items = products, tuple(cols), model, batch_size, max_items
     def fit(self, interactions, items=None):
         p = self.products.drop_duplicates('product_id')
         text = p[list(self.text_cols)].astype('string').fillna('').agg('. '.join, axis=1).str.strip('. ')
@@ -790,9 +912,18 @@ class ContentKNN(Recommender):
         extra = p['product_id'].astype(str).tolist() + (list(items) if items is not None else [])
         super().fit(interactions, items=extra)
         texts = pd.Series(p['_text'].to_numpy(), index=p['product_id'].astype(str).to_numpy())
-        texts = texts[~texts.index.duplicated()].reindex(self.items_).fillna('').tolist()
-        self.E_ = embed_texts(texts, model=self.model, batch_size=self.batch_size)
-        self.E_[np.array([t == '' for t in texts])] = 0.0
+        texts = texts[~texts.index.duplicated()].reindex(self.items_).fillna('')
+        has = (texts != '').to_numpy()
+        if self.max_items and has.sum() > self.max_items:  # the head of the popularity curve, and some cold items
+            pop = np.where(has, self.pop_, -1.0)
+            hot = np.argsort(-pop, kind='stable')[:self.max_items]
+            cold = np.flatnonzero(has & (self.pop_ == 0))[:self.max_items // 4]
+            keep = np.zeros(len(texts), bool); keep[hot[pop[hot] > 0]] = True; keep[cold] = True
+            texts[~keep] = ''
+        self.n_embedded_ = int((texts != '').sum())
+        E = embed_texts(texts[texts != ''].tolist(), model=self.model, batch_size=self.batch_size) if self.n_embedded_ else np.zeros((0, 1), np.float32)
+        self.E_ = np.zeros((len(texts), E.shape[1]), dtype=np.float32)
+        self.E_[(texts != '').to_numpy()] = E
         return self
     def _scores(self, uidx):
         prof = np.asarray(self.X_[uidx] @ self.E_)
