@@ -120,9 +120,9 @@ def _status_bar(status_file: str):
 
 def progress(iterable=None, desc: str = None, total: int = None, **kwargs):
     "A tqdm progress bar (notebook-aware), disabled when `SHOPNB_PROGRESS=0`; inside a report run (`SHOPNB_STATUS_FILE` set) it reports to the runner instead of drawing."
-    from tqdm.auto import tqdm
-    if os.environ.get('SHOPNB_STATUS_FILE') and not kwargs.pop('disable', None):
+    if os.environ.get('SHOPNB_STATUS_FILE') and not kwargs.pop('disable', None):  # no notebook widgets: tqdm.auto is not imported here
         return _status_bar(os.environ['SHOPNB_STATUS_FILE'])(iterable, desc=desc, total=total, leave=False, **kwargs)
+    from tqdm.auto import tqdm
     disable = kwargs.pop('disable', None) or os.environ.get('SHOPNB_PROGRESS', '1') == '0'
     return tqdm(iterable, desc=desc, total=total, disable=disable, leave=False, **kwargs)
 
