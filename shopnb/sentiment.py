@@ -14,11 +14,13 @@ from .core import (ShopnbError, get_logger, progress, seed_everything, resolve_m
 _log = get_logger(__name__)
 
 # %% auto #0
-__all__ = ['TASKS', 'LABEL_NAMES', 'POOLINGS', 'METHODS', 'review_text', 'rating_labels', 'sentiment_frame', 'split_frame',
-           'cap_frame', 'SentimentModel', 'MajorityClassifier', 'TfidfClassifier', 'EmbeddingClassifier',
-           'tune_logit_bias', 'checkpoint_pooling', 'TransformerClassifier', 'classification_metrics', 'evaluate',
-           'throughput', 'wilson_interval', 'sentiment_summary', 'separating_terms', 'confident_errors',
-           'calibration_table', 'make_model', 'fit_methods']
+__all__ = ['TASKS', 'LABEL_NAMES', 'UNSPACED_SCRIPTS', 'SCRIPT_LANGUAGES', 'UNSPACED_RECIPE', 'POOLINGS', 'METHODS',
+           'review_text', 'rating_labels', 'sentiment_frame', 'split_frame', 'cap_frame', 'SentimentModel',
+           'MajorityClassifier', 'char_script', 'text_script', 'segment_words', 'TfidfClassifier', 'model_languages',
+           'unknown_token_share', 'language_note', 'EmbeddingClassifier', 'tune_logit_bias', 'checkpoint_pooling',
+           'TransformerClassifier', 'classification_metrics', 'evaluate', 'throughput', 'wilson_interval',
+           'sentiment_summary', 'separating_terms', 'confident_errors', 'calibration_table', 'make_model',
+           'fit_methods']
 
 # %% ../nbs/30_sentiment.ipynb #cf7a4edc
 TASKS = ('binary', '3class')
@@ -57,8 +59,21 @@ def _col(df, name, what):
     if name not in df.columns: raise ShopnbError(f"reviews table has no {what} column {name!r}; columns are {list(df.columns)}")
     return df[name]
 
+def _class_codes(labels, task, column):
+    "Class names (negative/neutral/positive) as the task's integer codes; `task='auto'` is 3class when all three occur, else binary."
+    s = pd.Series(labels).reset_index(drop=True)
+    found = sorted(s.dropna().unique().tolist(), key=str)
+    bad = [v for v in found if v not in LABEL_NAMES['3class']]
+    if bad: raise ShopnbError(f"label column {column!r} has values {bad[:5]} that are not class names; expected {list(LABEL_NAMES['3class'])}")
+    if task == 'auto': task = '3class' if len(found) == 3 else 'binary'
+    if task not in TASKS: raise ShopnbError(f"task must be one of {TASKS} or 'auto', got {task!r}")
+    if task == '3class' and 'neutral' not in found:
+        raise ShopnbError(f"task '3class' needs neutral reviews but label column {column!r} only has {found}; use task='binary'")
+    codes = {n: i for i, n in enumerate(LABEL_NAMES[task])}
+    return s.map(codes).astype('Int64'), task
+
 def sentiment_frame(reviews: pd.DataFrame,  # reviews (canonical `reviews` table or similar)
-                    task: str = 'binary',  # 'binary' or '3class'
+                    task: str = 'binary',  # 'binary', '3class' or 'auto' (class labels: 3class when three classes occur; ratings: binary)
                     text: str = 'text',  # body column
                     title: str|None = 'title',  # title column (used when present; None = ignore)
                     rating: str = 'rating',  # rating column
@@ -66,13 +81,21 @@ def sentiment_frame(reviews: pd.DataFrame,  # reviews (canonical `reviews` table
                     neg_max: int = 2,  # ratings <= neg_max are negative
                     products: pd.DataFrame|None = None,  # products table, to attach `category`
                     keep=('review_id', 'product_id', 'customer_id', 'category'),  # columns carried along when present
+                    label: str|None = 'label',  # class-label column (negative/neutral/positive); used instead of ratings when it has values
                    ) -> pd.DataFrame:
-    "One row per labelled review with a body: `text` (title + '. ' + body), `rating`, `label`, plus the `keep` columns."
+    "One row per labelled review with a body: `text` (title + '. ' + body), `rating`, `label`, plus the `keep` columns; `attrs` says the task and the label source."
     if not isinstance(reviews, pd.DataFrame): raise ShopnbError(f"reviews must be a DataFrame, got {type(reviews).__name__}")
-    body, r = _col(reviews, text, 'text'), _col(reviews, rating, 'rating')
+    body = _col(reviews, text, 'text')
     t = reviews[title] if title and title in reviews.columns else None
-    df = pd.DataFrame({'text': review_text(body, t), 'rating': pd.to_numeric(r, errors='coerce').reset_index(drop=True),
-                       'label': rating_labels(r, task, pos_min, neg_max)})
+    use_labels = bool(label) and label in reviews.columns and reviews[label].notna().any()
+    if not use_labels and rating not in reviews.columns:
+        raise ShopnbError(f"reviews table has neither a rating column {rating!r} nor a label column {label!r}; columns are {list(reviews.columns)}")
+    r = pd.to_numeric(reviews[rating], errors='coerce').reset_index(drop=True) if rating in reviews.columns else pd.Series(np.nan, index=range(len(reviews)))
+    if use_labels: y, task = _class_codes(reviews[label], task, label)
+    else:
+        task = 'binary' if task == 'auto' else task
+        y = rating_labels(r, task, pos_min, neg_max)
+    df = pd.DataFrame({'text': review_text(body, t), 'rating': r, 'label': y})
     for k in keep:
         if k in reviews.columns and k not in df: df[k] = reviews[k].reset_index(drop=True)
     if products is not None and 'category' not in df and {'product_id', 'category'} <= set(products.columns) and 'product_id' in df:
@@ -82,8 +105,10 @@ def sentiment_frame(reviews: pd.DataFrame,  # reviews (canonical `reviews` table
     df = df[df.text.notna() & df.label.notna()].reset_index(drop=True)
     df['label'] = df.label.astype(int)
     if df.label.nunique() < 2:
+        src = f"label column {label!r}" if use_labels else f"ratings {sorted(df.rating.unique().tolist())}"
         raise ShopnbError(f"task {task!r} needs at least two classes but the {len(df)} labelled reviews with text all have label "
-                          f"{LABEL_NAMES[task][df.label.iloc[0]] if len(df) else 'none'} (ratings {sorted(df.rating.unique().tolist())})")
+                          f"{LABEL_NAMES[task][df.label.iloc[0]] if len(df) else 'none'} ({src})")
+    df.attrs.update(task=task, source='label' if use_labels else 'rating')
     return df
 
 # %% ../nbs/30_sentiment.ipynb #cf98941b
@@ -151,16 +176,72 @@ class MajorityClassifier(SentimentModel):
     def predict_proba(self, texts):
         self._check_fitted(); return np.tile(self.prior_, (len(_as_texts(texts)), 1))
 
+# %% ../nbs/30_sentiment.ipynb #f6bd053a
+_BLOCKS = [(0x3040, 0x30FF, 'kana'), (0x31F0, 0x31FF, 'kana'), (0x3400, 0x4DBF, 'han'), (0x4E00, 0x9FFF, 'han'), (0xF900, 0xFAFF, 'han'),
+           (0x20000, 0x2FA1F, 'han'), (0xAC00, 0xD7AF, 'hangul'), (0x1100, 0x11FF, 'hangul'), (0x3130, 0x318F, 'hangul'),
+           (0x0E00, 0x0E7F, 'thai'), (0x0E80, 0x0EFF, 'lao'), (0x1780, 0x17FF, 'khmer'), (0x1000, 0x109F, 'myanmar'),
+           (0x0370, 0x03FF, 'greek'), (0x0400, 0x052F, 'cyrillic'), (0x0590, 0x05FF, 'hebrew'), (0x0600, 0x06FF, 'arabic'),
+           (0x0900, 0x097F, 'devanagari'), (0x0000, 0x024F, 'latin'), (0x1E00, 0x1EFF, 'latin')]
+UNSPACED_SCRIPTS = ('han', 'kana', 'thai', 'lao', 'khmer', 'myanmar')
+SCRIPT_LANGUAGES = {'han': ('zh', 'Chinese'), 'kana': ('ja', 'Japanese'), 'hangul': ('ko', 'Korean'), 'thai': ('th', 'Thai'), 'lao': ('lo', 'Lao'),
+                    'khmer': ('km', 'Khmer'), 'myanmar': ('my', 'Burmese'), 'greek': ('el', 'Greek'), 'hebrew': ('he', 'Hebrew')}
+
+def char_script(ch: str) -> str|None:
+    "The script of one character ('han', 'latin', ... or 'other' for other letters); None for digits, punctuation and spaces."
+    if not ch.isalpha(): return None
+    o = ord(ch)
+    return next((s for lo, hi, s in _BLOCKS if lo <= o <= hi), 'other')
+
+def text_script(texts,  # the texts
+                sample: int = 2000,  # texts looked at (a seeded random sample when there are more)
+                seed: int = 0,  # random_state of the sample
+               ) -> dict:
+    "The texts' dominant script with its share of letters, whether it separates words by spaces, and the language it implies where one does."
+    from collections import Counter
+    X = _as_texts(texts)
+    if len(X) > sample: X = [X[i] for i in np.random.default_rng(seed).choice(len(X), sample, replace=False)]
+    n = Counter(s for t in X for s in map(char_script, t) if s)
+    total = sum(n.values())
+    if not total: return {'script': None, 'share': 0.0, 'spaced': True, 'language': None, 'language_name': None, 'shares': {}}
+    shares = {s: c / total for s, c in n.most_common()}
+    script = next(iter(shares))
+    if script == 'han' and shares.get('kana', 0) >= 0.1: script = 'kana'    # Japanese mixes Han characters and kana
+    lang = SCRIPT_LANGUAGES.get(script, (None, None))
+    return {'script': script, 'share': shares[script] + (shares.get('han', 0) if script == 'kana' else 0), 'spaced': script not in UNSPACED_SCRIPTS,
+            'language': lang[0], 'language_name': lang[1], 'shares': shares}
+
+
+# %% ../nbs/30_sentiment.ipynb #25a628d1
+_WORD = None
+
+def segment_words(texts,  # the texts
+                  script: str|None = None,  # their script (None: detected with `text_script`)
+                 ) -> list|None:
+    "Each text as its words joined by single spaces (punctuation dropped), or None when the script has no word segmenter here."
+    import re
+    global _WORD
+    X = _as_texts(texts)
+    script = script or text_script(X)['script']
+    if _WORD is None: _WORD = re.compile(r"\w[\w']*")
+    if script not in UNSPACED_SCRIPTS: return [' '.join(_WORD.findall(t)) for t in X]
+    if script != 'han': return None
+    import jieba, logging
+    jieba.setLogLevel(logging.WARNING)
+    return [' '.join(w for w in jieba.lcut(t) if _WORD.search(w)) for t in X]
+
+
 # %% ../nbs/30_sentiment.ipynb #021d89a7
+UNSPACED_RECIPE = dict(analyzer='char', ngram_range=(1, 4), class_weight='balanced')
+
 class TfidfClassifier(SentimentModel):
-    "TF-IDF features (word or character n-grams) + logistic regression."
+    "TF-IDF features (word or character n-grams) + logistic regression; 'auto' picks words or characters from the texts' script."
     def __init__(self,
-                 analyzer: str = 'word',  # 'word', or 'char_wb'/'char' for languages without spaces
-                 ngram_range: tuple = None,  # default (1, 2) for words, (2, 4) for characters
+                 analyzer: str = 'auto',  # 'auto' (words for spaced scripts, else `UNSPACED_RECIPE`), 'word', 'char_wb' or 'char'
+                 ngram_range: tuple = None,  # default (1, 2) for words, (2, 4) for characters ('auto' on unspaced scripts: the recipe's)
                  min_df: int = 2,  # ignore terms in fewer documents
-                 max_features: int|None = 200_000,  # vocabulary cap
+                 max_features: int|None = 200_000,  # vocabulary cap (None = no cap)
                  C: float = 4.0,  # inverse regularisation of the logistic regression
-                 class_weight=None,  # None or 'balanced'
+                 class_weight=None,  # None or 'balanced' ('auto' on unspaced scripts: the recipe's)
                  seed: int = 0,  # random_state
                 ):
         self.analyzer, self.ngram_range, self.min_df, self.max_features = analyzer, ngram_range, min_df, max_features
@@ -170,15 +251,75 @@ class TfidfClassifier(SentimentModel):
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline
         X, y = _check_fit(texts, labels)
-        ng = self.ngram_range or ((1, 2) if self.analyzer == 'word' else (2, 4))
+        an, cw, ng = self.analyzer, self.class_weight, self.ngram_range
+        self.script_ = text_script(X, seed=self.seed)['script'] if an == 'auto' else None
+        if an == 'auto':
+            if self.script_ in UNSPACED_SCRIPTS: an, ng, cw = UNSPACED_RECIPE['analyzer'], ng or UNSPACED_RECIPE['ngram_range'], cw or UNSPACED_RECIPE['class_weight']
+            else: an = 'word'
+        ng = ng or ((1, 2) if an == 'word' else (2, 4))
+        self.analyzer_, self.ngram_range_ = an, tuple(ng)
         min_df = self.min_df if len(X) >= 20 * self.min_df else 1
-        self.pipe_ = make_pipeline(TfidfVectorizer(analyzer=self.analyzer, ngram_range=tuple(ng), min_df=min_df, max_features=self.max_features,
-                                                   sublinear_tf=True, strip_accents='unicode'),
-                                   LogisticRegression(C=self.C, max_iter=2000, class_weight=self.class_weight, random_state=self.seed))
+        self.pipe_ = make_pipeline(TfidfVectorizer(analyzer=an, ngram_range=tuple(ng), min_df=min_df, max_features=self.max_features,
+                                                   sublinear_tf=True, strip_accents='unicode' if an == 'word' else None),
+                                   LogisticRegression(C=self.C, max_iter=2000, class_weight=cw, random_state=self.seed))
         self.pipe_.fit(X, y); self.classes_ = self.pipe_.classes_
         return self
     def predict_proba(self, texts):
         self._check_fitted(); return self.pipe_.predict_proba(_as_texts(texts))
+
+# %% ../nbs/30_sentiment.ipynb #afe69730
+def model_languages(model: str|None = None,  # model name/folder (None: the offline MiniLM)
+                   ) -> list|None:
+    "Language codes declared in the model card (README.md front matter `language:`) of a local model folder; None when unknown."
+    import re
+    try: p = Path(resolve_model(model))/'README.md'
+    except ShopnbError: return None
+    if not p.exists(): return None
+    m = re.match(r'---\s*\n(.*?)\n---', p.read_text(errors='ignore'), re.S)
+    if not m: return None
+    import yaml
+    try: meta = yaml.safe_load(m.group(1)) or {}
+    except yaml.YAMLError: return None
+    lang = meta.get('language')
+    if lang is None: return None
+    return [str(l) for l in (lang if isinstance(lang, list) else [lang])]
+
+def unknown_token_share(texts,  # the texts
+                        model: str|None = None,  # model name/folder whose tokenizer is used
+                        sample: int = 500,  # texts looked at
+                        seed: int = 0,  # random_state of the sample
+                       ) -> float:
+    "Share of the texts' tokens that the model's tokenizer maps to its unknown token."
+    import transformers
+    X = _as_texts(texts)
+    if len(X) > sample: X = [X[i] for i in np.random.default_rng(seed).choice(len(X), sample, replace=False)]
+    tok = transformers.AutoTokenizer.from_pretrained(resolve_model(model))
+    if tok.unk_token_id is None: return 0.0
+    ids = [i for t in tok(X, add_special_tokens=False)['input_ids'] for i in t]
+    return float(np.mean(np.asarray(ids) == tok.unk_token_id)) if ids else 0.0
+
+def language_note(texts,  # the reviews
+                  model: str|None = None,  # the transformer in use (None: the offline MiniLM)
+                  max_unknown: float = 0.05,  # more unknown tokens than this share means the model does not cover the texts
+                 ) -> dict:
+    "Script of the texts, the model's declared languages and unknown-token share, whether the model covers the texts, and a sentence saying so."
+    s = text_script(texts); langs = model_languages(model)
+    try: unk = unknown_token_share(texts, model)
+    except Exception as e: unk = None; _log.warning(f"could not load the tokenizer of {model!r}: {e}")
+    name = 'the bundled MiniLM' if model in (None, '', 'default', 'minilm') else f"`{model}`"
+    multi = langs is not None and any(l.lower() in ('multilingual', 'multi') for l in langs)
+    lang_gap = langs is not None and not multi and s['language'] is not None and s['language'] not in langs
+    covered = not (lang_gap or (unk is not None and unk > max_unknown))
+    sc = str(s['script']).capitalize()
+    what = f"{s['language_name']} ({sc} script, {s['share']:.0%} of the letters)" if s['language_name'] else f"{sc} script"
+    facts = []
+    if langs: facts.append(f"its model card declares the language{'s' if len(langs) > 1 else ''} {', '.join(langs)}")
+    if unk is not None: facts.append(f"its tokenizer cannot represent {unk:.0%} of the reviews' tokens")
+    if covered: note = f"The reviews are written in {what}; {name} covers them ({'; '.join(facts) or 'no problem found'})."
+    else: note = (f"The reviews are written in {what}, which {name} does not cover: {'; '.join(facts)}. Its results here are weak, and the "
+                  "comparison below ranks the methods by their measured scores; for good transformer results give a model trained on this language as `model`.")
+    return {**{k: s[k] for k in ('script', 'share', 'spaced', 'language')}, 'model_languages': langs, 'unknown_share': unk, 'covered': covered, 'note': note}
+
 
 # %% ../nbs/30_sentiment.ipynb #51a5c263
 class EmbeddingClassifier(SentimentModel):
@@ -581,17 +722,23 @@ def separating_terms(texts,  # the texts
                      min_count: int = 5,  # ignore terms seen fewer times overall
                      prior_size: float|None = None,  # total pseudo-counts of the prior (default: the corpus size in tokens)
                      top: int = 20,  # terms per side
-                     stop_words=None,  # e.g. 'english'
+                     stop_words=None,  # e.g. 'english' (used for spaced scripts only)
+                     script: str|None = None,  # the texts' script (None: detected with `text_script`)
                     ) -> pd.DataFrame:
-    "Terms most associated with each side (z-scores of log-odds with an informative Dirichlet prior); positive z = side 1."
+    "Terms most associated with each side (z-scores of log-odds with an informative Dirichlet prior); positive z = side 1. Unspaced scripts: segmented words of 2+ characters (Chinese) or character 2-3-grams."
     from sklearn.feature_extraction.text import CountVectorizer
     X = _as_texts(texts); g = np.asarray(list(groups)).astype(bool)
     if len(X) != len(g): raise ShopnbError(f"texts and groups differ in length ({len(X)} vs {len(g)})")
     if g.all() or not g.any(): raise ShopnbError("separating_terms needs texts on both sides (groups has only one value)")
-    cv = CountVectorizer(ngram_range=tuple(ngram_range), stop_words=stop_words, token_pattern=r"(?u)\b\w[\w']*\b")
+    script = script or text_script(X)['script']
+    words = segment_words(X, script) if script in UNSPACED_SCRIPTS else None
+    if script not in UNSPACED_SCRIPTS: cv = CountVectorizer(ngram_range=tuple(ngram_range), stop_words=stop_words, token_pattern=r"(?u)\b\w[\w']*\b")
+    elif words is not None: cv = CountVectorizer(ngram_range=tuple(ngram_range), token_pattern=r"\S+", lowercase=False); X = words
+    else: cv = CountVectorizer(analyzer='char', ngram_range=(2, 3))
     C = cv.fit_transform(X)
     ya = np.asarray(C[g].sum(0)).ravel().astype(float); yb = np.asarray(C[~g].sum(0)).ravel().astype(float)
     tot = ya + yb; keep = tot >= min_count
+    if words is not None: keep &= np.array([len(t.replace(' ', '')) >= 2 for t in cv.get_feature_names_out()])   # words, not single characters
     if not keep.any(): raise ShopnbError(f"no term occurs at least min_count={min_count} times")
     ya, yb, tot, terms = ya[keep], yb[keep], tot[keep], cv.get_feature_names_out()[keep]
     a0 = float(prior_size or tot.sum()); a = a0 * tot / tot.sum()
