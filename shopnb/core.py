@@ -92,9 +92,37 @@ def get_logger(name: str = 'shopnb') -> logging.Logger:
         root.propagate = False
     return root if name == 'shopnb' else root.getChild(name.removeprefix('shopnb.'))
 
+def _status_bar(status_file: str):
+    "A tqdm class that draws nothing and writes its state (desc, n, total, elapsed, rate) as JSON to `status_file`."
+    from tqdm.std import tqdm
+    class StatusBar(tqdm):
+        def __init__(self, *args, **kw):
+            kw.update(file=open(os.devnull, 'w'), mininterval=1.0, disable=False)
+            super().__init__(*args, **kw)
+        def display(self, msg=None, pos=None):
+            d = self.format_dict
+            state = {'desc': d.get('prefix') or '', 'n': d.get('n'), 'total': d.get('total'), 'elapsed': round(d.get('elapsed') or 0, 2),
+                     'rate': d.get('rate'), 'pid': os.getpid(), 'bar': id(self)}
+            tmp = f'{status_file}.{os.getpid()}.tmp'
+            try:
+                Path(tmp).write_text(json.dumps(state)); os.replace(tmp, status_file)
+            except OSError: pass
+            return True
+        def close(self):
+            shown = not self.disable
+            super().close()  # draws a last time
+            if shown:
+                try:
+                    if json.loads(Path(status_file).read_text()).get('bar') == id(self): Path(status_file).unlink()
+                except (OSError, ValueError): pass
+            self.fp.close()
+    return StatusBar
+
 def progress(iterable=None, desc: str = None, total: int = None, **kwargs):
-    "A tqdm progress bar (notebook-aware), disabled when `SHOPNB_PROGRESS=0`."
+    "A tqdm progress bar (notebook-aware), disabled when `SHOPNB_PROGRESS=0`; inside a report run (`SHOPNB_STATUS_FILE` set) it reports to the runner instead of drawing."
     from tqdm.auto import tqdm
+    if os.environ.get('SHOPNB_STATUS_FILE') and not kwargs.pop('disable', None):
+        return _status_bar(os.environ['SHOPNB_STATUS_FILE'])(iterable, desc=desc, total=total, leave=False, **kwargs)
     disable = kwargs.pop('disable', None) or os.environ.get('SHOPNB_PROGRESS', '1') == '0'
     return tqdm(iterable, desc=desc, total=total, disable=disable, leave=False, **kwargs)
 

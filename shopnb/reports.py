@@ -12,12 +12,13 @@ from .core import (ShopnbError, reports_dir, site_dir, default_shop_dir, hash_by
                    get_logger, progress, atomic_dir, project_root)
 
 # %% auto #0
-__all__ = ['METRIC_MIME', 'SCALARS', 'KERNEL_ENV', 'format_value', 'record', 'collect_metrics', 'load_shop', 'Param',
-           'list_reports', 'report_path', 'parse_params_source', 'report_params', 'report_title', 'convert',
-           'resolve_params', 'grid_from_cli', 'expand_grid', 'read_params_file', 'code_files', 'code_hash',
-           'notebook_hash', 'resolve_data_dir', 'params_slug', 'execute', 'failing_cell', 'header_html', 'render_html',
-           'external_refs', 'RunResult', 'plan_run', 'run_report', 'key_metrics', 'build_index', 'plan_runs',
-           'run_reports', 'summary_table', 'add_cli', 'main']
+__all__ = ['METRIC_MIME', 'SKIP_MIME', 'SCALARS', 'KERNEL_ENV', 'format_value', 'record', 'skip_section', 'collect_metrics',
+           'load_shop', 'Param', 'list_reports', 'report_path', 'parse_params_source', 'report_params', 'report_title',
+           'Needs', 'report_needs', 'convert', 'resolve_params', 'grid_from_cli', 'expand_grid', 'read_params_file',
+           'code_files', 'code_hash', 'notebook_hash', 'resolve_data_dir', 'params_slug', 'execute', 'failing_cell',
+           'header_html', 'drop_skipped_sections', 'render_html', 'external_refs', 'run_status', 'status_line',
+           'RunMonitor', 'RunResult', 'NotApplicable', 'shop_tables', 'plan_run', 'run_report', 'key_metrics',
+           'build_index', 'plan_runs', 'run_reports', 'summary_table', 'add_cli', 'main']
 
 # %% ../nbs/50_reports.ipynb #ef08dff4
 METRIC_MIME = 'application/vnd.shopnb.metric+json'
@@ -59,6 +60,15 @@ def record(name: str,  # metric name, e.g. 'ndcg@10'
              METRIC_MIME: {'name': name, 'value': _jsonable(value), 'text': text, 'key': bool(key)}}, raw=True)
     return value
 
+SKIP_MIME = 'application/vnd.shopnb.skip+json'
+
+def skip_section(reason: str):  # one sentence a reader sees instead of the section, e.g. 'this shop has no events'
+    "Leave the current section (its heading up to the next heading of the same or a higher level) out of the published page, with `reason` in its place."
+    from IPython.display import display
+    if not isinstance(reason, str) or not reason.strip(): raise ShopnbError(f"skip_section: reason must be a non-empty string, got {reason!r}")
+    display({'text/plain': f'Section left out: {reason}', 'text/markdown': f'*Section left out: {reason}*',
+             SKIP_MIME: {'reason': reason}}, raw=True)
+
 def collect_metrics(nb, details: bool = False) -> dict:
     "The values recorded with `record` in an executed notebook (a path or a notebook node), in order; the last record of a name wins. With `details`, name -> {value, text, key}."
     import nbformat
@@ -90,6 +100,8 @@ class Param:
     default: object = None
     help: str = ''
     choices: list|None = None
+    min: float|None = None
+    max: float|None = None
     @property
     def is_list(self) -> bool: return self.type.startswith('list')
     @property
@@ -166,6 +178,11 @@ def parse_params_source(src: str) -> list:
         if m:
             p.help = (text[:m.start()] + text[m.end():]).strip(' ;,')
             p.choices = [_parse_scalar(p.elem, c.strip(), p.name) for c in m.group(1).split(',') if c.strip()]
+        for bound in ('min', 'max'):  # e.g. '# steps ahead; min: 1' or '# a share; min: 0, max: 1'
+            m = re.search(rf'(?:^|[;,]\s*){bound}\s*:\s*([-+]?[0-9.]+(?:e[-+]?\d+)?)', p.help, re.I)
+            if m:
+                setattr(p, bound, float(m.group(1)))
+                p.help = (p.help[:m.start()] + p.help[m.end():]).strip(' ;,')
         out.append(p)
     return out
 
@@ -186,6 +203,32 @@ def report_title(name: str, reports=None) -> tuple:
             s = next((l[1:].strip() for l in lines if l.startswith('>')), '')
             return h, s
     return Path(name).stem, ''
+
+
+_NEEDS = re.compile(r'^\s*(needs|optional)\s*:\s*(.+)$', re.I | re.M)
+
+@dataclass
+class Needs:
+    "The tables a report works on: `alternatives` (lists of tables; one complete list is enough) and `optional` tables (table -> what they add)."
+    alternatives: list = field(default_factory=list)
+    optional: dict = field(default_factory=dict)
+    def missing(self, tables) -> str|None:
+        "None when `tables` (names of a shop's tables) satisfy one alternative, else the reason, e.g. 'needs reviews'."
+        have = set(tables)
+        if not self.alternatives or any(set(a) <= have for a in self.alternatives): return None
+        return 'needs ' + ', or '.join(' and '.join(a) for a in self.alternatives)
+
+def report_needs(name: str, reports=None) -> Needs:
+    "The tables report `name` declares in its title cell: a `Needs:` line (tables joined by '+', alternatives by ', or') and an `Optional:` line (tables, each with what it adds in parentheses)."
+    nb = _read_nb(report_path(name, reports))
+    title = next((c.source for c in nb.cells if c.cell_type == 'markdown'), '')
+    out = Needs()
+    for kind, text in _NEEDS.findall(title):
+        if kind.lower() == 'needs':
+            out.alternatives = [re.findall(r'`(\w+)`', alt) for alt in re.split(r',?\s+or\s+', text) if re.findall(r'`(\w+)`', alt)]
+        else:
+            out.optional = {t: what.strip() for t, what in re.findall(r'`(\w+)`\s*(?:\(([^)]*)\))?', text)}
+    return out
 
 # %% ../nbs/50_reports.ipynb #2637ce27
 _TRUE, _FALSE = {'true', 'yes', '1', 'on'}, {'false', 'no', '0', 'off'}
@@ -233,6 +276,9 @@ def convert(p: Param, value):
         out = _check_scalar(p.type if p.type in SCALARS else 'any', value)
         bad = [out] if p.choices and out not in p.choices else []
     if bad: raise ValueError(f"{bad[0]!r} is not one of the choices {p.choices}")
+    for x in (out if p.is_list else [out]):
+        if p.min is not None and isinstance(x, (int, float)) and x < p.min: raise ValueError(f"{x!r} is below the minimum {p.min:g}")
+        if p.max is not None and isinstance(x, (int, float)) and x > p.max: raise ValueError(f"{x!r} is above the maximum {p.max:g}")
     return out
 
 def _split(s: str, sep: str) -> list:
@@ -408,6 +454,7 @@ _CSS = """
 .shopnb-header summary{cursor:pointer;color:#0969da}.shopnb-header a{color:#0969da}
 .shopnb-failed{background:#ffebe9;border:1px solid #ff8182;border-radius:6px;padding:8px 12px;margin:8px 0;color:#82071e}
 .shopnb-metric{display:inline-block;margin-right:16px}
+.shopnb-skipped{color:#57606a;border-left:3px solid #d0d7de;padding:2px 10px;margin:10px 0}
 """
 
 _TEMPLATE = """{%- extends 'index.html.j2' -%}
@@ -436,15 +483,46 @@ def header_html(title: str, summary: str, params: dict, defaults: dict, prov: di
             f'<details class="provenance"><summary>Provenance: shopnb {_esc(prov.get("shopnb"))}, data {_esc(prov.get("data_hash"))}, '
             f'started {_esc(prov.get("started"))}</summary><table>{prov_rows}</table></details></header>')
 
+def _heading(cell) -> tuple:
+    "`(level, text)` of a markdown cell's first line when it is a heading, else `(None, '')`."
+    m = re.match(r'(#{1,6})\s+(.+)', cell.source.lstrip()) if cell.cell_type == 'markdown' else None
+    return (len(m.group(1)), m.group(2).splitlines()[0].strip()) if m else (None, '')
+
+def _skip_reason(cell) -> str|None:
+    return next((o['data'][SKIP_MIME].get('reason') for o in cell.get('outputs', [])
+                 if o.get('output_type') in ('display_data', 'execute_result') and SKIP_MIME in o.get('data', {})), None)
+
+def drop_skipped_sections(nb) -> tuple:
+    "`(nb, skipped)`: a copy of the executed notebook where each section that called `skip_section` is one sentence with the reason; `skipped` maps headings to reasons."
+    import copy, nbformat
+    nb = copy.deepcopy(nb)
+    heads = [_heading(c)[0] for c in nb.cells]
+    reasons, h = {}, None  # a skip belongs to the section of the nearest heading above it
+    for i, c in enumerate(nb.cells):
+        if heads[i]: h = i
+        elif h is not None and (r := _skip_reason(c)) and h not in reasons: reasons[h] = r
+    cells, skipped, i = [], {}, 0
+    while i < len(nb.cells):
+        if i in reasons:  # the section runs to the next heading of the same or a higher level
+            j = next((j for j in range(i + 1, len(nb.cells)) if heads[j] and heads[j] <= heads[i]), len(nb.cells))
+            text = _heading(nb.cells[i])[1]
+            skipped[text] = reasons[i]
+            cells.append(nbformat.v4.new_markdown_cell(f'<p class="shopnb-skipped"><b>{_html.escape(text)}</b>: left out, {_html.escape(reasons[i])}</p>'))
+            i = j
+        else: cells.append(nb.cells[i]); i += 1
+    nb.cells = cells
+    return nb, skipped
+
 def render_html(nb_path, dest, header: str = '', show_code: bool = False, title: str = '') -> Path:
-    "Render the executed notebook `nb_path` to a self-contained HTML file `dest`, with `header` on top."
+    "Render the executed notebook `nb_path` (a path or a notebook node) to a self-contained HTML file `dest`, with `header` on top; skipped sections become one sentence."
     from nbconvert import HTMLExporter
     from jinja2 import DictLoader
     exp = HTMLExporter(template_name='lab', extra_loaders=[DictLoader({'shopnb_report.html.j2': _TEMPLATE})],
                        template_file='shopnb_report.html.j2', exclude_input=not show_code,
                        exclude_input_prompt=not show_code, exclude_output_prompt=True, embed_images=True)
-    body, _ = exp.from_notebook_node(_read_nb(nb_path), resources={'shopnb_header': header, 'shopnb_css': _CSS,
-                                                                   'metadata': {'path': str(Path(nb_path).parent), 'name': title or Path(nb_path).stem}})
+    nb = nb_path if hasattr(nb_path, 'cells') else _read_nb(nb_path)
+    body, _ = exp.from_notebook_node(drop_skipped_sections(nb)[0], resources={'shopnb_header': header, 'shopnb_css': _CSS,
+                                                                   'metadata': {'path': str(Path(dest).parent), 'name': title or Path(dest).stem}})
     Path(dest).write_text(body, encoding='utf-8')
     return Path(dest)
 
@@ -453,6 +531,104 @@ _EXTERNAL = re.compile(r'''<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\
 def external_refs(html: str) -> list:
     "Places where `html` would load something from another host (scripts, styles, images, frames, CSS imports)."
     return [m.group(0) for m in _EXTERNAL.finditer(html)]
+
+# %% ../nbs/50_reports.ipynb #cb0f2193
+def _status_stem(p) -> str: return re.sub(r'[^A-Za-z0-9.=+-]+', '_', f'{p.report}--{p.slug}')
+
+def _announce(status_dir, p, nb_out: Path) -> Path:
+    "Register the run of plan `p` (executing into `nb_out`) in `status_dir`; returns the progress file for its kernel."
+    d = Path(status_dir); d.mkdir(parents=True, exist_ok=True)
+    stem = _status_stem(p)
+    (d/f'{stem}.run.json').write_text(json.dumps({'report': p.report, 'slug': p.slug, 'notebook': str(nb_out), 'started': time.time()}))
+    return d/f'{stem}.progress.json'
+
+def _retire(status_dir, p):
+    "Remove the status files of the run of plan `p`."
+    if not status_dir: return
+    for f in Path(status_dir).glob(f'{_status_stem(p)}.*'): f.unlink(missing_ok=True)
+
+def _fmt_secs(s: float) -> str:
+    s = int(round(s)); return f'{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}' if s >= 3600 else f'{s // 60}:{s % 60:02d}'
+
+def run_status(run: dict, nb=None, prog: dict|None = None, now: float|None = None) -> dict:
+    "What a running report is doing, from its announced `run`, its partly executed notebook `nb` and its kernel's progress `prog`."
+    out = dict(report=run['report'], slug=run['slug'], cell=None, cells=None, section='', progress=None, elapsed=max(0.0, (now or time.time()) - run.get('started', now or time.time())))
+    if nb is not None:
+        code = [c for c in nb.cells if c.cell_type == 'code' and 'injected-parameters' not in c.get('metadata', {}).get('tags', [])]
+        out['cells'] = len(code)
+        section = ''
+        out['done'] = sum(c.get('metadata', {}).get('papermill', {}).get('status') == 'completed' for c in code)
+        for c in nb.cells:
+            level, text = _heading(c)
+            if level: section = text
+            if c.cell_type == 'code' and c.get('metadata', {}).get('papermill', {}).get('status') == 'running' and c in code:
+                out['cell'], out['section'] = code.index(c) + 1, section
+                break
+    if prog and prog.get('n') is not None:
+        n, total, rate = prog['n'], prog.get('total'), prog.get('rate')
+        left = (total - n) / rate if total and rate else None
+        out['progress'] = dict(desc=prog.get('desc') or 'progress', n=n, total=total, left_s=left)
+    return out
+
+def status_line(st: dict) -> str:
+    "One line of text for a `run_status`: report, cell and section, loop progress and time left."
+    s = f"{st['report']} [{st['slug']}] {_fmt_secs(st['elapsed'])}"
+    if st['cell']: s += f" · cell {st['cell']}/{st['cells']}" + (f" ({st['section']})" if st['section'] else '')
+    elif st['cells']: s += ' · finishing' if st.get('done') == st['cells'] else ' · starting'
+    pr = st['progress']
+    if pr:
+        s += f" · {pr['desc']} {pr['n']}" + (f"/{pr['total']}" if pr['total'] else '')
+        if pr['left_s'] is not None: s += f", {_fmt_secs(pr['left_s'])} left"
+    return s
+
+class RunMonitor:
+    "Show the status of the reports running in `folder` on `stream` (default stderr) from a background thread, until the block ends."
+    def __init__(self, folder,  # the status folder passed to `run_report(status_dir=...)`
+                 stream=None,  # where to write (default sys.stderr)
+                 interval: float = 1.0,  # seconds between looks
+                 every: float = 30.0,  # in a log: seconds between lines of the same cell
+                ):
+        import threading
+        self.folder, self.stream, self.interval, self.every = Path(folder), stream or sys.stderr, interval, every
+        self.tty = bool(getattr(self.stream, 'isatty', lambda: False)())
+        self._stop, self._drawn, self._last = threading.Event(), 0, {}
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def snapshot(self) -> list:
+        "The `run_status` of every announced run."
+        out = []
+        for f in sorted(self.folder.glob('*.run.json')):
+            run = _read_json(f)
+            if not run: continue
+            try: nb = _read_nb(run['notebook']) if Path(run['notebook']).exists() else None
+            except ShopnbError: nb = None  # being written
+            out.append(run_status(run, nb, _read_json(f.with_name(f.name.replace('.run.json', '.progress.json')))))
+        return out
+
+    def show(self):
+        "Write the current status once."
+        sts = self.snapshot()
+        if self.tty:
+            lines = [status_line(s) for s in sts]
+            up = f'\x1b[{self._drawn}F' if self._drawn else ''
+            self.stream.write(up + ''.join(f'\x1b[2K{l}\n' for l in lines) + '\x1b[2K\n' * max(0, self._drawn - len(lines)))
+            self._drawn = max(len(lines), self._drawn)
+        else:
+            now = time.time()
+            for s in sts:
+                key, (cell, t) = (s['report'], s['slug']), self._last.get((s['report'], s['slug']), (None, 0))
+                if s['cell'] != cell or (s['progress'] and now - t >= self.every):
+                    self.stream.write(status_line(s) + '\n'); self._last[key] = (s['cell'], now)
+        self.stream.flush()
+
+    def _loop(self):
+        while not self._stop.wait(self.interval):
+            try: self.show()
+            except Exception: pass  # never let the display break a run
+    def __enter__(self): self._thread.start(); return self
+    def __exit__(self, *exc):
+        self._stop.set(); self._thread.join()
+        if self.tty and self._drawn: self.stream.write(f'\x1b[{self._drawn}F' + '\x1b[2K\n' * self._drawn + f'\x1b[{self._drawn}F'); self.stream.flush()
 
 # %% ../nbs/50_reports.ipynb #42ba0355
 @dataclass
@@ -470,10 +646,20 @@ class RunResult:
     timings: dict = field(default_factory=dict)
     error: str|None = None
     cell: int|None = None
+    reason: str = ''  # why a run was skipped: 'unchanged', or the tables the shop lacks
     @property
     def ok(self) -> bool: return self.status != 'failed'
 
 class _RunFailed(Exception): pass
+
+class NotApplicable(ShopnbError):
+    "A report asked for on a shop that lacks the tables it needs."
+
+def shop_tables(data_path) -> list:
+    "Names of the non-empty tables of the shop in `data_path`, from its manifest."
+    from shopnb.schema import read_manifest
+    man = read_manifest(data_path)
+    return [t for t in man.get('tables', []) if (man.get('rows') or {}).get(t, 1) > 0]
 
 @dataclass
 class _Plan:
@@ -481,7 +667,7 @@ class _Plan:
     notebook_hash: str; code_hash: str; key: str
 
 def plan_run(name: str, params: dict|None = None, data_dir=None, reports=None, show_code: bool = False, code_files=None) -> _Plan:
-    "Validate a run before any kernel starts: report, parameters, data folder; compute its slug and key."
+    "Validate a run before any kernel starts: report, parameters, data folder and the tables the report needs; compute its slug and key."
     path = report_path(name, reports)
     name = path.stem
     specs = report_params(path)
@@ -498,7 +684,13 @@ def plan_run(name: str, params: dict|None = None, data_dir=None, reports=None, s
         data_hash = read_manifest(data_path).get('content_hash')
     nb_hash, lib_hash = notebook_hash(path), code_hash(code_files)
     key = hash_json(dict(params=full, data=data_hash, notebook=nb_hash, code=lib_hash, show_code=show_code))
-    return _Plan(name, path, specs, full, params_slug(full, specs), data_path, data_hash, nb_hash, lib_hash, key)
+    plan = _Plan(name, path, specs, full, params_slug(full, specs), data_path, data_hash, nb_hash, lib_hash, key)
+    why = report_needs(path).missing(shop_tables(data_path)) if data_path else None
+    if why:
+        err = NotApplicable(f"report {name!r} does not apply to the shop in {data_path}: it {why}, and the shop has {', '.join(shop_tables(data_path)) or 'no tables'}")
+        err.plan, err.reason = plan, why
+        raise err
+    return plan
 
 def _read_json(f: Path) -> dict|None:
     try: return json.loads(Path(f).read_text())
@@ -521,6 +713,7 @@ def run_report(name: str,  # report name (a notebook in the reports folder) or p
                update_index: bool = True,  # rebuild SITE_DIR/index.html afterwards
                plan: _Plan|None = None,  # an already validated plan (from `plan_run`)
                kernel_env: dict|None = None,  # extra environment variables for the kernel
+               status_dir=None,  # folder where the run reports its current cell and progress (see `RunMonitor`)
               ) -> RunResult:
     "Run one report into `out/<report>/<slug>/` (HTML, executed notebook, metrics.json); never lose the last good output."
     log = get_logger(__name__)
@@ -532,7 +725,7 @@ def run_report(name: str,  # report name (a notebook in the reports folder) or p
     if prev:
         log.info(f"{label}: unchanged, skipped (use --force to rerun)")
         return RunResult(p.report, p.params, p.slug, 'skipped', dest, dest/'index.html', dest/'report.ipynb',
-                         prev.get('metrics', {}), 0.0, prev.get('provenance', {}).get('timings', {}))
+                         prev.get('metrics', {}), 0.0, prev.get('provenance', {}).get('timings', {}), reason='unchanged')
     started, t0 = datetime.now(timezone.utc), time.perf_counter()
     if progress_bar is None: progress_bar = os.environ.get('SHOPNB_PROGRESS', '1') != '0'
     title, summary = report_title(p.path)
@@ -542,7 +735,9 @@ def run_report(name: str,  # report name (a notebook in the reports folder) or p
         with atomic_dir(dest, keep_failed=failed) as tmp:
             os.chmod(tmp, 0o755)
             nb_out = tmp/'report.ipynb'
-            err, timings = execute(p.path, nb_out, kernel_params, tmp, progress_bar=progress_bar, timeout=timeout, env=kernel_env)
+            env = dict(kernel_env or {})
+            if status_dir: env['SHOPNB_STATUS_FILE'] = str(_announce(status_dir, p, nb_out))
+            err, timings = execute(p.path, nb_out, kernel_params, tmp, progress_bar=progress_bar, timeout=timeout, env=env)
             if err is not None:
                 cell, first = failing_cell(_read_nb(nb_out)) if nb_out.exists() else (None, '')
                 ename = getattr(err, 'ename', type(err).__name__); evalue = getattr(err, 'evalue', str(err).strip().splitlines()[-1] if str(err).strip() else '')
@@ -551,12 +746,14 @@ def run_report(name: str,  # report name (a notebook in the reports folder) or p
             prov = provenance(seed=p.params.get('seed'), params=p.params, data_hash=p.data_hash, started=started,
                               report=p.report, data_path=str(p.data_path) if p.data_path else None, notebook_hash=p.notebook_hash,
                               code_hash=p.code_hash, run_key=p.key, kernel=sys.executable, timings=timings)
-            info = collect_metrics(nb_out, details=True) if nb_out.exists() else {}
+            nb = _read_nb(nb_out) if nb_out.exists() else None
+            info = collect_metrics(nb, details=True) if nb else {}
+            skipped = drop_skipped_sections(nb)[1] if nb else {}
             metrics = {k: d.get('value') for k, d in info.items()}
             t1 = time.perf_counter()
             if nb_out.exists():
                 header = header_html(title, summary, p.params, {s.name: s.default for s in p.specs}, prov, res.error)
-                render_html(nb_out, tmp/'index.html', header, show_code, title=f'{title} [{p.slug}]')
+                render_html(nb, tmp/'index.html', header, show_code, title=f'{title} [{p.slug}]')
             timings['render_s'] = round(time.perf_counter() - t1, 2)
             prov['duration_s'] = round(time.perf_counter() - t0, 2)
             timings['overhead_s'] = round(max(0.0, prov['duration_s'] - sum(v or 0 for v in timings.values())), 2)  # imports, provenance, files
@@ -565,11 +762,12 @@ def run_report(name: str,  # report name (a notebook in the reports folder) or p
             doc = dict(report=p.report, title=title, slug=p.slug, status=res.status, params=p.params, metrics=metrics,
                        key_metrics=[k for k, d in info.items() if d.get('key')],
                        metrics_text={k: d['text'] for k, d in info.items() if 'text' in d},
-                       error=res.error, cell=res.cell, provenance=prov)
+                       skipped_sections=skipped, error=res.error, cell=res.cell, provenance=prov)
             (tmp/'metrics.json').write_text(json.dumps(doc, indent=1, default=str))
             res.metrics, res.timings, res.duration_s = metrics, timings, prov['duration_s']
             if res.error: raise _RunFailed(res.error)
     except KeyboardInterrupt:  # interrupted, not failed: drop the partial run
+        _retire(status_dir, p)
         if not (failed/'metrics.json').exists(): shutil.rmtree(failed, ignore_errors=True)
         raise
     except _RunFailed:
@@ -578,8 +776,10 @@ def run_report(name: str,  # report name (a notebook in the reports folder) or p
                   (f"; the last good report is unchanged in {dest}" if dest.exists() else ''))
     else:
         shutil.rmtree(failed, ignore_errors=True)
+        (out/p.report/f'{p.slug}.skipped.json').unlink(missing_ok=True)
         res.out_dir = dest
         log.info(f"{label}: done in {res.duration_s:.1f} s -> {dest/'index.html'}")
+    _retire(status_dir, p)
     res.html, res.notebook = res.out_dir/'index.html', res.out_dir/'report.ipynb'
     if not res.html.exists(): res.html = None
     if update_index: build_index(out, reports)
@@ -597,7 +797,7 @@ a{color:#0969da}.err{color:#82071e;font-size:.85em;max-width:420px}
 """
 
 def _scan_site(out: Path) -> dict:
-    "report -> slug -> {'ok': metrics doc or None, 'failed': metrics doc or None}."
+    "report -> slug -> {'ok': metrics doc or None, 'failed': ..., 'skipped': the record of a run skipped because the report did not apply}."
     runs = {}
     for f in sorted(out.glob('*/*/metrics.json')):
         rep, slug = f.parent.parent.name, f.parent.name
@@ -605,7 +805,11 @@ def _scan_site(out: Path) -> dict:
         doc = _read_json(f)
         if not doc: continue
         kind = 'failed' if slug.endswith('.failed') else 'ok'
-        runs.setdefault(rep, {}).setdefault(slug.removesuffix('.failed'), {'ok': None, 'failed': None})[kind] = doc
+        runs.setdefault(rep, {}).setdefault(slug.removesuffix('.failed'), {'ok': None, 'failed': None, 'skipped': None})[kind] = doc
+    for f in sorted(out.glob('*/*.skipped.json')):  # reports that did not apply to the shop
+        doc = _read_json(f)
+        if doc and not f.parent.name.startswith(('.', '_')):
+            runs.setdefault(f.parent.name, {}).setdefault(f.name.removesuffix('.skipped.json'), {'ok': None, 'failed': None, 'skipped': None})['skipped'] = doc
     return runs
 
 def _fmt_metric(v) -> str:
@@ -626,13 +830,15 @@ def build_index(out=None, reports=None) -> Path:
     out = Path(out or site_dir()).resolve(); out.mkdir(parents=True, exist_ok=True)
     runs = _scan_site(out)
     order = sorted(runs, key=lambda r: (r != 'overview', r))
-    secs, n_ok, n_failed = [], 0, 0
+    secs, n_ok, n_failed, n_skipped = [], 0, 0, 0
     for rep in order:
         rows = []
         for slug, d in sorted(runs[rep].items(), key=lambda kv: (kv[0] != 'default', kv[0])):
-            ok, bad = d['ok'], d['failed']
+            ok, bad, skip = d['ok'], d['failed'], d.get('skipped')
+            started = lambda doc: str((doc or {}).get('provenance', {}).get('started'))
             # a failed run newer than the good one is the current state; the good output is still linked
-            latest = bad if bad and (not ok or str(bad.get('provenance', {}).get('started')) >= str(ok.get('provenance', {}).get('started'))) else ok
+            latest = bad if bad and (not ok or started(bad) >= started(ok)) else ok
+            if skip and (not latest or started(skip) >= started(latest)): latest = skip
             rows.append((slug, latest, ok, bad))
         pnames = [k for k in (rows[0][1].get('params') or {})] if rows else []
         varying = [k for k in pnames if len({json.dumps(r[1].get('params', {}).get(k), default=str) for r in rows}) > 1]
@@ -642,7 +848,8 @@ def build_index(out=None, reports=None) -> Path:
         trs = []
         for slug, latest, ok, bad in rows:
             failed_now = latest is bad and bad is not None
-            n_ok += not failed_now; n_failed += failed_now
+            skipped_now = latest.get('status') == 'skipped'
+            n_ok += not (failed_now or skipped_now); n_failed += failed_now; n_skipped += skipped_now
             prov = latest.get('provenance', {})
             src = ok or latest
             shown = {k: (src.get('metrics_text') or {}).get(k) or _fmt_metric(v) for k, v in (src.get('metrics') or {}).items()}
@@ -650,7 +857,8 @@ def build_index(out=None, reports=None) -> Path:
             if ok: links += [f'<a href="{rep}/{slug}/index.html">report</a>', f'<a href="{rep}/{slug}/report.ipynb">notebook</a>', f'<a href="{rep}/{slug}/metrics.json">metrics</a>']
             if bad: links += [f'<a href="{rep}/{slug}.failed/index.html">failed run</a>', f'<a href="{rep}/{slug}.failed/report.ipynb">failed notebook</a>']
             status = (f'<span class="failed">failed</span>' + (' (last good kept)' if ok else '') + f'<div class="err">{_esc(bad.get("error") or "")}</div>'
-                      if failed_now else '<span class="ok">ok</span>')
+                      if failed_now else f'<span class="param">skipped</span><div class="err">{_esc(latest.get("reason"))}</div>' if skipped_now
+                      else '<span class="ok">ok</span>')
             cells = ''.join(f'<td class="param">{_esc(latest.get("params", {}).get(k))}</td>' for k in varying)
             cells += ''.join(f'<td class="num">{_esc(shown[k]) if k in shown else ""}</td>' for k in mnames)
             date = str(prov.get('started', ''))[:16].replace('T', ' ')
@@ -666,7 +874,7 @@ def build_index(out=None, reports=None) -> Path:
     body = ''.join(secs) or '<p>No report has been run yet: <code>shopnb report run --all</code>.</p>'
     page = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
             f'<title>shopnb reports</title><style>{_INDEX_CSS}</style></head><body><main><h1>shopnb reports</h1>'
-            f'<p class="sub">{n_ok} ok, {n_failed} failed · updated {_esc(now)}</p>{body}</main></body></html>')
+            f'<p class="sub">{n_ok} ok, {n_failed} failed' + (f', {n_skipped} skipped' if n_skipped else '') + f' · updated {_esc(now)}</p>{body}</main></body></html>')
     f = out/'index.html'; tmp = out/f'.index.html.tmp-{os.getpid()}'
     tmp.write_text(page, encoding='utf-8'); tmp.replace(f)
     return f
@@ -696,7 +904,9 @@ def _worker(kw: dict) -> RunResult:
 
 def plan_runs(names=None,  # report names (None: all reports)
               grid: dict|None = None,  # name -> list of alternative values; every combination is run
-              data_dir=None, reports=None, show_code: bool = False, code_files=None) -> list:
+              data_dir=None, reports=None, show_code: bool = False, code_files=None,
+              skipped: list|None = None,  # collect runs whose report does not apply to the shop here (as skipped `RunResult`s) instead of failing
+             ) -> list:
     "Validate every run of `names` x `grid` before anything runs; a grid parameter unknown to all the reports is an error."
     names = list(names) if names else list_reports(reports)
     if not names: raise ShopnbError(f"no report notebooks in {_reports_root(reports)}")
@@ -711,6 +921,9 @@ def plan_runs(names=None,  # report names (None: all reports)
         mine = {k: v for k, v in grid.items() if len(names) == 1 or k in {p.name for p in specs[n]}}
         for combo in expand_grid(mine):
             try: plans.append(plan_run(n, combo, data_dir, reports, show_code, code_files))
+            except NotApplicable as e:
+                if skipped is None: problems.append(str(e))
+                else: skipped.append(RunResult(e.plan.report, e.plan.params, e.plan.slug, 'skipped', reason=e.reason))
             except ShopnbError as e: problems.append(str(e))
     if problems: raise ShopnbError('\n'.join(dict.fromkeys(problems)))
     return list({(p.report, p.slug): p for p in plans}.values())
@@ -725,13 +938,22 @@ def run_reports(names=None,  # report names (None: every report)
                 reports=None,  # reports folder
                 timeout: int|None = None,  # seconds per cell
                 code_files: list|None = None,  # library files for the change check
+                only_applicable: bool = False,  # skip (with the reason) reports whose tables the shop lacks, instead of failing
+                monitor: bool = False,  # show each running report's cell and progress on stderr (`RunMonitor`)
                ) -> list:
     "Run many reports (and parameter grids), `jobs` at a time in separate processes; returns one `RunResult` per run."
     from concurrent.futures import ProcessPoolExecutor, as_completed
-    import multiprocessing as mp
+    import multiprocessing as mp, tempfile
     out = Path(out or site_dir()).resolve()
-    plans = plan_runs(names, grid, data_dir, reports, show_code, code_files)
-    common = dict(out=out, show_code=show_code, force=force, reports=reports, timeout=timeout, code_files=code_files)
+    skipped = [] if only_applicable else None
+    plans = plan_runs(names, grid, data_dir, reports, show_code, code_files, skipped=skipped)
+    for r in skipped or []:  # the site lists them with the reason
+        (out/r.report).mkdir(parents=True, exist_ok=True)
+        (out/r.report/f'{r.slug}.skipped.json').write_text(json.dumps(dict(report=r.report, slug=r.slug, status='skipped', reason=r.reason, params=r.params,
+                                                                            provenance={'started': datetime.now(timezone.utc).isoformat(timespec='seconds')}), default=str))
+    status_dir = tempfile.mkdtemp(prefix='shopnb-status-') if monitor else None
+    common = dict(out=out, show_code=show_code, force=force, reports=reports, timeout=timeout, code_files=code_files, status_dir=status_dir)
+    if monitor: common['progress_bar'] = False
     results = {}
     todo = []
     for p in plans:
@@ -741,14 +963,14 @@ def run_reports(names=None,  # report names (None: every report)
     if jobs > 1 and len(todo) > 1:  # share the cores between the parallel kernels, unless the user decided
         n = str(max(1, (os.cpu_count() or 1) // min(jobs, len(todo))))
         common['kernel_env'] = {k: os.environ.get(k, n) for k in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'SHOPNB_THREADS')}
-    with _sigterm_interrupts():
+    with _sigterm_interrupts(), (RunMonitor(status_dir) if monitor else contextlib.nullcontext()):
         if jobs <= 1 or len(todo) <= 1:
             for p in todo: results[(p.report, p.slug)] = run_report(p.report, plan=p, **common)
         else:
             ex = ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=mp.get_context('spawn'))
             try:
-                futs = {ex.submit(_worker, dict(name=p.report, plan=p, progress_bar=False, update_index=False, **common)): p for p in todo}
-                for f in progress(as_completed(futs), desc='reports', total=len(futs)):
+                futs = {ex.submit(_worker, dict(name=p.report, plan=p, update_index=False, **{'progress_bar': False, **common})): p for p in todo}
+                for f in progress(as_completed(futs), desc='reports', total=len(futs), disable=monitor):
                     p = futs[f]
                     try: results[(p.report, p.slug)] = f.result()
                     except Exception as e: results[(p.report, p.slug)] = RunResult(p.report, p.params, p.slug, 'failed', error=f"{type(e).__name__}: {e}")
@@ -758,15 +980,16 @@ def run_reports(names=None,  # report names (None: every report)
                 ex.shutdown(wait=True, cancel_futures=True)
                 raise
             ex.shutdown()
+    if status_dir: shutil.rmtree(status_dir, ignore_errors=True)
     build_index(out, reports)
-    return [results[(p.report, p.slug)] for p in plans]
+    return [results[(p.report, p.slug)] for p in plans] + (skipped or [])
 
 # %% ../nbs/50_reports.ipynb #80ae8c71
 def summary_table(results: list) -> str:
     "A plain-text table of run results: report, parameters, status, duration, output."
     rows = [('report', 'run', 'status', 'time', 'output')]
     for r in results:
-        rows.append((r.report, r.slug, r.status, f'{r.duration_s:.1f} s' if r.status != 'skipped' else '-',
+        rows.append((r.report, r.slug, r.status + (f' ({r.reason})' if r.reason else ''), f'{r.duration_s:.1f} s' if r.status != 'skipped' else '-',
                      str(r.html or r.out_dir or '') + (f'  <- {r.error}' if r.error else '')))
     w = [max(len(str(row[i])) for row in rows) for i in range(4)]
     return '\n'.join('  '.join(str(c).ljust(w[i]) if i < 4 else str(c) for i, c in enumerate(row)) for row in rows)
@@ -780,7 +1003,9 @@ def _cmd_list(args) -> int:
 
 def _cmd_params(args) -> int:
     specs = report_params(args.name, args.reports)
-    rows = [('name', 'type', 'default', 'help')] + [(p.name, p.type, repr(p.default), p.help + (f' (choices: {", ".join(map(str, p.choices))})' if p.choices else '')) for p in specs]
+    rng = lambda p: ', '.join(f'{k} {v:g}' for k, v in (('min', p.min), ('max', p.max)) if v is not None)
+    rows = [('name', 'type', 'default', 'help')] + [(p.name, p.type, repr(p.default), p.help + (f' (choices: {", ".join(map(str, p.choices))})' if p.choices else '')
+                                                     + (f' ({rng(p)})' if rng(p) else '')) for p in specs]
     w = [max(len(r[i]) for r in rows) for i in range(3)]
     print('\n'.join(f'{r[0]:<{w[0]}}  {r[1]:<{w[1]}}  {r[2]:<{w[2]}}  {r[3]}' for r in rows))
     return 0
@@ -793,7 +1018,8 @@ def _cmd_run(args) -> int:
     grid = grid_from_cli(args.param, file_params, specs)
     out = Path(args.out or site_dir()).resolve()
     results = run_reports(names, grid, data_dir=args.data, out=out, show_code=args.show_code, force=args.force,
-                          jobs=args.jobs, reports=args.reports, timeout=args.timeout)
+                          jobs=args.jobs, reports=args.reports, timeout=args.timeout, only_applicable=args.all,
+                          monitor=not args.quiet)
     print(summary_table(results))
     for r in results:
         if r.status == 'failed': print(f"FAILED {r.report} [{r.slug}]: {r.error}", file=sys.stderr)
@@ -814,7 +1040,7 @@ def add_cli(subparsers) -> 'argparse.ArgumentParser':
     p = sub.add_parser('run', help='run reports into the site', description='Run reports into the site. For a scalar parameter, '
                        '"-p horizon 14,28" runs both values (a grid); for a list parameter, commas build one list and ";" separates alternatives; "\\," is a literal comma.')
     p.add_argument('names', nargs='*', metavar='NAME', help='reports to run')
-    p.add_argument('--all', action='store_true', help='run every report')
+    p.add_argument('--all', action='store_true', help='run every report that applies to the shop (the others are listed as skipped, with the reason)')
     p.add_argument('-p', '--param', nargs=2, action='append', metavar=('NAME', 'VALUE'), default=[], help='a parameter value (repeatable; commas make a grid)')
     p.add_argument('--params-file', metavar='YAML', help='parameters from a YAML file (a list value is a grid)')
     p.add_argument('--data', metavar='SHOP_DIR', help='shop folder (sets data_dir; default: the synthetic shop)')
@@ -823,6 +1049,7 @@ def add_cli(subparsers) -> 'argparse.ArgumentParser':
     p.add_argument('--force', action='store_true', help='rerun even when nothing changed')
     p.add_argument('-j', '--jobs', type=int, default=1, metavar='N', help='parallel runs (separate processes)')
     p.add_argument('--timeout', type=int, default=None, metavar='S', help='seconds allowed per cell')
+    p.add_argument('-q', '--quiet', action='store_true', help="do not show the running reports' cells and progress")
     p.set_defaults(func=_cmd_run)
     return rp
 
