@@ -173,6 +173,12 @@ def run_zh(args, data, seeds, threads, vers, raw):
             write(raw, seeds, vers, args)
 
 
+def rewrite(args):
+    "Regenerate the Markdown (and the notes) from the results JSON without running anything."
+    rows = json.loads((RESULTS/f'{NAME}.json').read_text())
+    write_results(NAME, rows, title='Review sentiment (protocols S and S-zh)', notes=notes(rows, args.threads, args.n_speed))
+
+
 def _unbias(P, bias):
     "Probabilities without the logit biases a model added (softmax of log P - bias)."
     from scipy.special import softmax
@@ -252,6 +258,10 @@ def notes(rows, threads, n_speed):
                  "`peer-char13` is the protocol's character 1-3-gram peer and `peer-word` word-level TF-IDF as used for English, both in the same run; "
                  "`frozen` and `finetune-capped` use the bundled MiniLM, an English model whose tokenizer cannot represent "
                  f"{next((r['unknown_token_share'] for r in zh if 'unknown_token_share' in r), float('nan')):.0%} of these reviews' tokens.")
+        few = [f"{r['method']} (seeds {r['seed']})" for r in zh if len(r['seed']) < 3]
+        if few: text += f" S-zh rows on fewer than three seeds: {', '.join(few)}."
+        miss = [m for m in ZH_METHODS if m not in {r['method'] for r in zh}]
+        if miss: text += f" Not measured for S-zh in this file: {', '.join(miss)}."
     for task in TASK_ORDER:
         have = {r['method'] for r in rows if r['task'] == task and r['dataset'] == DATASET}
         missing = [m for m in ('majority', 'vader', 'tfidf', 'frozen', 'finetune-capped', 'finetune') if m not in have]
@@ -285,4 +295,6 @@ if __name__ == '__main__':
     ap.add_argument('--merge', action='store_true', help='keep the rows of other (task, method) pairs already in the results file')
     ap.add_argument('--n-speed', type=int, default=1000, help='test reviews timed for the throughput rows')
     ap.add_argument('--threads', type=int, default=2, help='CPU threads (protocol S: 2)')
-    run(ap.parse_args())
+    ap.add_argument('--rewrite', action='store_true', help='only regenerate the Markdown from the results JSON')
+    a = ap.parse_args()
+    rewrite(a) if a.rewrite else run(a)
