@@ -1,10 +1,16 @@
-"""Review sentiment benchmark, protocol S (Women's E-Commerce Clothing Reviews).
+"""Review sentiment benchmark, protocol S (Women's E-Commerce Clothing Reviews) and protocol S-zh (waimai_10k, Chinese).
 
 One run, one split per (task, seed): majority, VADER (peer, own environment), TF-IDF + LR, frozen MiniLM + LR,
 fine-tuned MiniLM (full training data, and the report's capped default), plus inference throughput of the
 fine-tuned model: fp32 with fixed padding to 128 vs int8 dynamic quantization with length-sorted dynamic padding.
 
-usage: python bench/sentiment.py --data ../shared/data [--quick] [--tasks binary 3class] [--methods ...]
+Protocol S-zh (`--tasks zh`): the Chinese waimai reviews (binary labels), stratified 80/20 splits with random_state = seed;
+shopnb's TF-IDF (analyzer 'auto': character 1-4-grams, balanced weights for scripts without spaces), the frozen and fine-tuned
+MiniLM (an English model: the report's capped recipe) and the protocol's peers in the same run: character 1-3-gram TF-IDF + LR
+(min_df=2, sublinear tf, C=4, balanced) and word-level TF-IDF as used for English (shopnb's word analyzer).
+
+usage: python bench/sentiment.py --data ../shared/data [--quick] [--tasks binary 3class zh] [--methods ...] [--merge]
+       python bench/sentiment.py --tasks zh --merge     # S-zh alone, keeping the English rows
 """
 from __future__ import annotations
 import argparse, json, os, sys, tempfile, time
@@ -22,6 +28,8 @@ from shopnb.sentiment import (sentiment_frame, split_frame, cap_frame, classific
 
 log = get_logger('bench.sentiment')
 DATASET = 'womens_clothing_reviews'
+DATASET_ZH = 'waimai_10k'
+ZH_METHODS = ['majority', 'peer-char13', 'peer-word', 'tfidf', 'frozen', 'finetune-capped']
 NAME = 'sentiment'
 
 # Fine-tuning recipe for the full training data (see the notes written into the results).
@@ -69,7 +77,9 @@ def run(args):
     vers = versions('shopnb', 'torch', 'transformers', 'scikit-learn', 'numpy', 'pandas', 'vaderSentiment')
     raw = []
     shared_memo = {}
-    for task in args.tasks:
+    if 'zh' in args.tasks:
+        run_zh(args, data, seeds, threads, vers, raw)
+    for task in [t for t in args.tasks if t != 'zh']:
         df = load(data, task)
         log.info(f"{task}: {len(df)} reviews, labels {df.label.value_counts().sort_index().to_dict()}")
         for seed in seeds:
@@ -119,6 +129,56 @@ def run(args):
     return raw
 
 
+def run_zh(args, data, seeds, threads, vers, raw):
+    "Protocol S-zh: the waimai reviews, shopnb's methods and the protocol's peers on one split per seed."
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from shopnb.sentiment import language_note
+    df = pd.read_parquet(data/'chinese_reviews'/'waimai_10k.parquet')
+    df = pd.DataFrame({'text': df.review.astype(str), 'label': df.label.astype(int)})
+    note = language_note(df.text)
+    log.info(f"zh: {len(df)} reviews, labels {df.label.value_counts().sort_index().to_dict()}; {note['note']}")
+    methods = [m for m in args.methods if m in ZH_METHODS] if args.methods != DEFAULT_METHODS else ZH_METHODS
+    for seed in seeds:
+        sp = split_frame(df, seed=seed)                               # S-zh: stratified 80/20, random_state = seed
+        tr, te = sp['train'], sp['test']
+        add = lambda method, met, **kw: raw.append(dict(dataset=DATASET_ZH, task='binary', seed=seed, method=method, metrics=met, **kw))
+        for method in methods:
+            t0 = time.perf_counter()
+            if method == 'peer-char13':
+                pipe = make_pipeline(TfidfVectorizer(analyzer='char', ngram_range=(1, 3), min_df=2, sublinear_tf=True),
+                                     LogisticRegression(C=4, class_weight='balanced', max_iter=3000))
+                t = time.perf_counter(); pipe.fit(tr.text, tr.label); fs = time.perf_counter() - t
+                t = time.perf_counter(); P = pipe.predict_proba(te.text); ps = time.perf_counter() - t
+                add(method, classification_metrics(te.label, P, pipe.classes_), fit_s=fs, predict_s=ps, peer=True)
+            elif method == 'peer-word':
+                _, met, fs, ps, P = fit_eval('tfidf', dict(analyzer='word', seed=seed), tr, None, te); add(method, met, fit_s=fs, predict_s=ps, peer=True)
+            elif method in ('majority', 'tfidf'):
+                m, met, fs, ps, P = fit_eval(method, dict(seed=seed) if method == 'tfidf' else {}, tr, None, te)
+                add(method, met, fit_s=fs, predict_s=ps, **({'recipe': f"{m.analyzer_} {m.ngram_range_}"} if method == 'tfidf' else {}))
+            elif method == 'frozen':
+                m = EmbeddingClassifier(threads=threads, seed=seed)
+                _, met, fs, ps = fit_eval_frozen(m, tr, te); add(method, met, fit_s=fs, predict_s=ps, unknown_token_share=note['unknown_share'])
+            elif method == 'finetune-capped':
+                sv = split_frame(tr, seed=seed, test_size=0.1)
+                c = dict(CAPPED); mt, mv = c.pop('max_train'), c.pop('max_val')
+                ctr, cva = cap_frame(sv['train'], mt, seed), cap_frame(sv['test'], mv, seed)
+                m, met, fs, ps, P = fit_eval('finetune', dict(c, threads=threads, seed=seed), ctr, cva, te)
+                add(method, met, fit_s=fs, predict_s=ps, n_train=len(ctr), steps=len(m.history_))
+            else: continue
+            raw[-1]['wall_s'] = time.perf_counter() - t0
+            log.info(f"zh seed {seed} {method}: macro-F1 {raw[-1]['metrics']['macro_f1']:.4f}")
+            for r in raw: r.setdefault('loadavg', os.getloadavg())
+            write(raw, seeds, vers, args)
+
+
+def rewrite(args):
+    "Regenerate the Markdown (and the notes) from the results JSON without running anything."
+    rows = json.loads((RESULTS/f'{NAME}.json').read_text())
+    write_results(NAME, rows, title='Review sentiment (protocols S and S-zh)', notes=notes(rows, args.threads, args.n_speed))
+
+
 def _unbias(P, bias):
     "Probabilities without the logit biases a model added (softmax of log P - bias)."
     from scipy.special import softmax
@@ -157,21 +217,25 @@ def write(raw, seeds, vers, args):
     "Aggregate over seeds (mean, std) and write bench/results/sentiment.{json,md} (with --merge: keep other (task, method) rows of the previous file)."
     rows = []
     df = pd.DataFrame(raw)
-    for (task, method), g in df.groupby(['task', 'method'], sort=False):
+    if 'dataset' not in df: df['dataset'] = DATASET
+    df['dataset'] = df.dataset.fillna(DATASET)
+    for (dataset, task, method), g in df.groupby(['dataset', 'task', 'method'], sort=False):
         mets = pd.DataFrame(list(g.metrics))
         metrics = {k: float(mets[k].mean()) for k in mets}
         if len(g) > 1: metrics.update({f'{k}_std': float(mets[k].std()) for k in mets})
         extra = {k: (g[k].dropna().tolist() if k == 'best' else float(g[k].mean()))
-                 for k in ('n_train', 'steps', 'embed_s', 'speedup_vs_fp32_fixed128', 'macro_f1_drop_points', 'best') if k in g and g[k].notna().any()}
-        r = row(DATASET, task, method, metrics, peer=bool(g.get('peer', pd.Series([False])).fillna(False).any()),
+                 for k in ('n_train', 'steps', 'embed_s', 'speedup_vs_fp32_fixed128', 'macro_f1_drop_points', 'best', 'unknown_token_share') if k in g and g[k].notna().any()}
+        if 'recipe' in g and g.recipe.notna().any(): extra['recipe'] = g.recipe.dropna().iloc[0]
+        if len(g) > 1: extra['per_seed'] = {k: [float(x[k]) for x in g.metrics] for k in ('macro_f1', 'accuracy', 'roc_auc') if k in g.metrics.iloc[0]}
+        r = row(dataset, task, method, metrics, peer=bool(g.get('peer', pd.Series([False])).fillna(False).any()),
                 fit_s=_mean(g, 'fit_s'), predict_s=_mean(g, 'predict_s'), wall_s=_mean(g, 'wall_s'), versions=vers, seed=g.seed.tolist(), **extra)
         r['loadavg_at_row'] = [list(map(float, x)) for x in g.loadavg]
         rows.append(r)
     if args.merge and (RESULTS/f'{NAME}.json').exists():
-        mine = {(r['task'], r['method']) for r in rows}
-        rows = [r for r in json.loads((RESULTS/f'{NAME}.json').read_text()) if (r['task'], r['method']) not in mine] + rows
-        rows.sort(key=lambda r: (TASK_ORDER.index(r['task']), _order(r['method'])))
-    write_results(NAME, rows, title='Review sentiment (protocol S)', notes=notes(rows, args.threads, args.n_speed))
+        mine = {(r['dataset'], r['task'], r['method']) for r in rows}
+        rows = [r for r in json.loads((RESULTS/f'{NAME}.json').read_text()) if (r['dataset'], r['task'], r['method']) not in mine] + rows
+    rows.sort(key=lambda r: (r['dataset'] != DATASET, TASK_ORDER.index(r['task']), _order(r['method'])))
+    write_results(NAME, rows, title='Review sentiment (protocols S and S-zh)', notes=notes(rows, args.threads, args.n_speed))
 
 
 def notes(rows, threads, n_speed):
@@ -187,15 +251,27 @@ def notes(rows, threads, n_speed):
              "plain arg-max decision. `-fp32-*` rows carry fp32 quality and the int8 drop is measured against fp32. "
              "Timings depend on the machine's load: each row keeps os.getloadavg() taken when it finished (`loadavg_at_row`); "
              "rows kept by --merge from earlier runs keep theirs.")
+    zh = [r for r in rows if r['dataset'] == DATASET_ZH]
+    if zh:
+        text += (" Protocol S-zh (waimai_10k, Chinese, binary labels; `per_seed` in the JSON holds each seed's figures): `tfidf` is shopnb's default "
+                 "for scripts without spaces (analyzer 'auto': character 1-4-grams, sublinear tf, min_df 2, C 4, balanced class weights); "
+                 "`peer-char13` is the protocol's character 1-3-gram peer and `peer-word` word-level TF-IDF as used for English, both in the same run; "
+                 "`frozen` and `finetune-capped` use the bundled MiniLM, an English model whose tokenizer cannot represent "
+                 f"{next((r['unknown_token_share'] for r in zh if 'unknown_token_share' in r), float('nan')):.0%} of these reviews' tokens.")
+        few = [f"{r['method']} (seeds {r['seed']})" for r in zh if len(r['seed']) < 3]
+        if few: text += f" S-zh rows on fewer than three seeds: {', '.join(few)}."
+        miss = [m for m in ZH_METHODS if m not in {r['method'] for r in zh}]
+        if miss: text += f" Not measured for S-zh in this file: {', '.join(miss)}."
     for task in TASK_ORDER:
-        have = {r['method'] for r in rows if r['task'] == task}
+        have = {r['method'] for r in rows if r['task'] == task and r['dataset'] == DATASET}
         missing = [m for m in ('majority', 'vader', 'tfidf', 'frozen', 'finetune-capped', 'finetune') if m not in have]
         if missing: text += f" Not measured for {task} in this file: {', '.join(missing)}."
     return text
 
 
 TASK_ORDER = ['binary', '3class']
-METHOD_ORDER = ['majority', 'vader', 'tfidf', 'frozen', 'finetune-capped', 'finetune', 'minilm']
+METHOD_ORDER = ['majority', 'vader', 'peer', 'tfidf', 'frozen', 'finetune-capped', 'finetune', 'minilm']
+DEFAULT_METHODS = ['majority', 'vader', 'tfidf', 'frozen', 'finetune-capped', 'finetune']
 
 def _order(method):
     return next((i for i, m in enumerate(METHOD_ORDER) if method.startswith(m)), len(METHOD_ORDER))
@@ -210,12 +286,15 @@ if __name__ == '__main__':
     ap.add_argument('--data', default=None, help='the shared data folder (default ../shared/data)')
     ap.add_argument('--quick', action='store_true', help='one seed (0) instead of 0, 1, 2')
     ap.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    ap.add_argument('--tasks', nargs='+', default=['binary', '3class'], choices=['binary', '3class'])
-    ap.add_argument('--methods', nargs='+', default=['majority', 'vader', 'tfidf', 'frozen', 'finetune-capped', 'finetune'],
+    ap.add_argument('--tasks', nargs='+', default=['binary', '3class'], choices=['binary', '3class', 'zh'],
+                    help="binary and 3class: protocol S (English); zh: protocol S-zh (Chinese waimai reviews)")
+    ap.add_argument('--methods', nargs='+', default=DEFAULT_METHODS,
                     help="methods; 'speed' measures throughput on the architecture with an untrained head")
     ap.add_argument('--epochs', type=float, default=None, help='override the fine-tune epochs')
     ap.add_argument('--speed', default='finetune', choices=['finetune', 'finetune-capped'], help='which fine-tuned model the throughput rows measure')
     ap.add_argument('--merge', action='store_true', help='keep the rows of other (task, method) pairs already in the results file')
     ap.add_argument('--n-speed', type=int, default=1000, help='test reviews timed for the throughput rows')
     ap.add_argument('--threads', type=int, default=2, help='CPU threads (protocol S: 2)')
-    run(ap.parse_args())
+    ap.add_argument('--rewrite', action='store_true', help='only regenerate the Markdown from the results JSON')
+    a = ap.parse_args()
+    rewrite(a) if a.rewrite else run(a)

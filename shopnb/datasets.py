@@ -12,9 +12,10 @@ from .schema import SCHEMA, Shop
 
 # %% auto #0
 __all__ = ['log', 'CSV_SUFFIXES', 'PARQUET_SUFFIXES', 'EXCEL_SUFFIXES', 'DATA_SUFFIXES', 'OR_COLUMNS', 'OR_REQUIRED',
-           'PRODUCT_CODE', 'CDNOW_COLUMNS', 'TAOBAO_COLUMNS', 'TAOBAO_EVENTS', 'EVENT_TYPES', 'LOADERS', 'data_files',
-           'check_file', 'short_rows', 'read_table', 'require_columns', 'to_number', 'to_ts', 'to_id', 'most_frequent',
-           'online_retail_lines', 'online_retail', 'reviews', 'cdnow', 'clickstream', 'from_files', 'synthetic']
+           'PRODUCT_CODE', 'LABEL_NAMES', 'LABEL_CODES', 'TEXT_COLUMNS', 'CDNOW_COLUMNS', 'TAOBAO_COLUMNS',
+           'TAOBAO_EVENTS', 'EVENT_TYPES', 'LOADERS', 'data_files', 'check_file', 'short_rows', 'read_table',
+           'require_columns', 'to_number', 'to_ts', 'to_id', 'most_frequent', 'online_retail_lines', 'online_retail',
+           'class_labels', 'reviews', 'cdnow', 'clickstream', 'from_files', 'synthetic']
 
 # %% ../nbs/02_datasets.ipynb #c3987b56
 log = get_logger(__name__)
@@ -388,9 +389,48 @@ def _explicit(fn, kwargs) -> set:
     sig = inspect.signature(fn).parameters
     return {k for k, v in kwargs.items() if k in sig and v != sig[k].default}
 
+from .schema import REVIEW_LABELS
+LABEL_NAMES = {'negative': 'negative', 'neg': 'negative', 'positive': 'positive', 'pos': 'positive', 'neutral': 'neutral', 'neu': 'neutral',
+               'mixed': 'neutral', 'false': 'negative', 'true': 'positive'}
+LABEL_CODES = {frozenset({0, 1}): {0: 'negative', 1: 'positive'}, frozenset({-1, 1}): {-1: 'negative', 1: 'positive'},
+               frozenset({0, 1, 2}): {0: 'negative', 1: 'neutral', 2: 'positive'}, frozenset({-1, 0, 1}): {-1: 'negative', 0: 'neutral', 1: 'positive'}}
+TEXT_COLUMNS = ('review text', 'review', 'text', 'review_text', 'content', 'comment', 'body')
+
+def class_labels(values: pd.Series,  # a source label column
+                 column: str = 'label',  # its name, for the message
+                 label_map: dict|None = None,  # source value -> 'negative'/'neutral'/'positive', for other codings
+                ) -> pd.Series:
+    "Source class labels as canonical names (`REVIEW_LABELS`): 0/1, -1/1, 0/1/2 or -1/0/1 codes, names such as pos/neg/positive/negative/neutral, or `label_map`."
+    s = pd.Series(values)
+    if label_map:
+        bad = {v for v in label_map.values() if v not in REVIEW_LABELS}
+        if bad: raise ShopnbError(f"label_map values must be among {list(REVIEW_LABELS)}, got {sorted(map(str, bad))}")
+        out = s.map(lambda v: label_map.get(v, label_map.get(str(v).strip(), None)) if pd.notna(v) else None)
+    else:
+        num = pd.to_numeric(s, errors='coerce')
+        whole = s.notna().any() and num[s.notna()].notna().all() and (num.dropna() % 1 == 0).all()
+        codes = LABEL_CODES.get(frozenset(num.dropna().astype(int).unique().tolist())) if whole else None
+        if codes is not None: out = num.map(lambda v: codes.get(int(v)) if pd.notna(v) else None)
+        else: out = s.map(lambda v: LABEL_NAMES.get(str(v).strip().lower()) if pd.notna(v) else None)
+    unknown = out.isna() & s.notna()
+    if unknown.any():
+        found = s[unknown].astype('str').value_counts().head(8).to_dict()
+        raise ShopnbError(f"label column {column!r}: {int(unknown.sum()):,} value(s) are not a known class label, e.g. {found} "
+                          f"(all values: {sorted(map(str, s.dropna().unique()))[:10]}); expected codes 0/1, -1/1, 0/1/2 or -1/0/1, "
+                          f"or names {sorted(LABEL_NAMES)}; map others with label_map={{value: 'negative'|'neutral'|'positive'}}")
+    return out.astype('object').where(out.notna(), None)
+
+def _text_column(df, text):
+    "The text column: `text` when present, else the one column whose name looks like review text."
+    if text in df.columns: return text
+    cand = [c for c in df.columns if str(c).strip().lower() in TEXT_COLUMNS]
+    return cand[0] if len(cand) == 1 else text
+
 def reviews(path,  # a review table (csv, parquet, xlsx)
-            text: str = 'Review Text',  # column of the review text
-            rating: str = 'Rating',  # column of the 1-5 rating
+            text: str = 'Review Text',  # column of the review text (when absent, a single column named review/text/content/comment/body is used)
+            rating: str = 'Rating',  # column of the 1-5 rating (optional when `label` is given)
+            label: str|None = None,  # column of class labels (0/1, pos/neg, positive/negative, or three classes with neutral)
+            label_map: dict|None = None,  # other label codings: {source value: 'negative'|'neutral'|'positive'}
             title: str|None = 'Title',  # column of the review title (optional)
             product: str|None = 'Clothing ID',  # column of the product id (None: every review is about product 'all')
             review_id: str|None = None,  # column of the review id (None: the 0-based row number)
@@ -402,18 +442,21 @@ def reviews(path,  # a review table (csv, parquet, xlsx)
             name: str = 'reviews',  # dataset name
            ) -> Shop:
     "Any table of product reviews as a validated Shop (reviews + products, + customers when a reviewer column is given)."
-    args = dict(text=text, rating=rating, title=title, product=product, review_id=review_id, customer=customer, ts=ts, category=category, language=language)
+    args = dict(text=text, rating=rating, label=label, title=title, product=product, review_id=review_id, customer=customer, ts=ts, category=category, language=language)
     explicit = _explicit(reviews, args)
     if product_columns is None: product_columns = {'department': 'Department Name', 'division': 'Division Name'}
     else: explicit |= {f'product_columns[{k}]' for k in product_columns}
     df = read_table(path); p = check_file(path)
-    require_columns(df, {k: v for k, v in args.items() if k in ('text', 'rating') or k in explicit}, p)
+    if 'text' not in explicit: text = args['text'] = _text_column(df, text)
+    needed = ('text', 'rating') if label is None else ('text',)
+    require_columns(df, {k: v for k, v in args.items() if k in needed or k in explicit}, p)
     require_columns(df, {f'product_columns[{k}]': v for k, v in product_columns.items() if f'product_columns[{k}]' in explicit}, p)
     have = lambda c: c is not None and c in df.columns
     r = pd.DataFrame(index=df.index)
     r['review_id'] = to_id(df[review_id]) if review_id else pd.Series(np.arange(len(df)), index=df.index).astype('str')
-    r['product_id'] = to_id(df[product]) if product else 'all'
-    r['rating'] = to_number(df[rating], p, rating, integer=True)
+    r['product_id'] = to_id(df[product]) if have(product) else 'all'
+    if rating in df.columns: r['rating'] = to_number(df[rating], p, rating, integer=True)
+    if label is not None: r['label'] = class_labels(df[label], label, label_map).to_numpy()
     r['text'] = df[text].astype('str')
     for k, c in dict(title=title, customer_id=customer, language=language).items():
         if have(c): r[k] = to_id(df[c]) if k == 'customer_id' else df[c].astype('str')

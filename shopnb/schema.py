@@ -12,13 +12,14 @@ import numpy as np, pandas as pd
 from .core import ShopnbError, atomic_dir, hash_bytes, shopnb_version, get_logger
 
 # %% auto #0
-__all__ = ['SCHEMA_VERSION', 'KINDS', 'ORDER_STATUSES', 'C', 'SCHEMA', 'Column', 'TableSpec', 'Problem', 'ValidationError',
-           'coerce_table', 'validate_tables', 'table_hash', 'Shop', 'read_manifest']
+__all__ = ['SCHEMA_VERSION', 'KINDS', 'ORDER_STATUSES', 'REVIEW_LABELS', 'C', 'SCHEMA', 'Column', 'TableSpec', 'Problem',
+           'ValidationError', 'coerce_table', 'validate_tables', 'table_hash', 'Shop', 'read_manifest']
 
 # %% ../nbs/01_schema.ipynb #1adc89bf
 SCHEMA_VERSION = '1'
 KINDS = ('id', 'str', 'int', 'float', 'datetime')
 ORDER_STATUSES = ('completed', 'cancelled', 'returned', 'pending')
+REVIEW_LABELS = ('negative', 'neutral', 'positive')
 
 @dataclass(frozen=True)
 class Column:
@@ -51,7 +52,7 @@ SCHEMA = {t.name: t for t in [
     TableSpec('events', (C('user_id', 'id'), C('ts', 'datetime'), C('event_type', 'str'), C('product_id', 'id', True, True),
                          C('session_id', 'id', False, True), C('category', 'str', False, True)),
               foreign_keys={'product_id': ('products', 'product_id')}),
-    TableSpec('reviews', (C('review_id', 'id'), C('product_id', 'id'), C('rating', 'int'), C('text', 'str', True, True),
+    TableSpec('reviews', (C('review_id', 'id'), C('product_id', 'id'), C('rating', 'int', False, True), C('label', 'str', False, True), C('text', 'str', True, True),
                           C('customer_id', 'id', False, True), C('ts', 'datetime', False, True), C('title', 'str', False, True),
                           C('language', 'str', False, True)),
               key='review_id', foreign_keys={'product_id': ('products', 'product_id'), 'customer_id': ('customers', 'customer_id')}),
@@ -160,6 +161,12 @@ def _check_values(tables):
     if 'reviews' in tables and 'rating' in tables['reviews'] and pd.api.types.is_numeric_dtype(tables['reviews'].rating):
         r = tables['reviews']; m = r.rating.notna() & ~r.rating.between(1, 5)
         if m.any(): out.append(Problem('reviews', 'rating', 'ratings outside 1-5', int(m.sum()), _examples(r, m, ['review_id', 'rating'])))
+    if 'reviews' in tables:
+        r = tables['reviews']
+        if 'rating' not in r and 'label' not in r: out.append(Problem('reviews', 'rating, label', 'missing column(s); a review table needs a rating or a label column'))
+        if 'label' in r:
+            m = r.label.notna() & ~r.label.isin(REVIEW_LABELS)
+            if m.any(): out.append(Problem('reviews', 'label', f'unknown labels (expected one of {list(REVIEW_LABELS)})', int(m.sum()), r.label[m].unique()[:3].tolist()))
     if 'orders' in tables and 'status' in tables['orders']:
         o = tables['orders']; m = ~o.status.isin(ORDER_STATUSES) & o.status.notna()
         if m.any(): out.append(Problem('orders', 'status', f'unknown status (expected one of {list(ORDER_STATUSES)})', int(m.sum()), o.status[m].unique()[:3].tolist()))

@@ -15,7 +15,7 @@ def _run(name, params, shop, out):
 @pytest.fixture(scope='module')
 def metrics(small_shop_dir, tmp_path_factory):
     params = dict(seed=0, task='binary', method='finetune', baselines=['majority', 'tfidf', 'frozen'], max_train=200, max_val=60,
-                  epochs=3.0, batch_size=16, lr=1e-4, max_length=64, max_score=0, min_reviews=3, threads=2)
+                  epochs=3.0, batch_size=16, lr=1e-4, max_length=64, max_score=0, max_test=0, max_frozen=150, min_reviews=3, threads=2)
     return _run('sentiment', params, small_shop_dir, tmp_path_factory.mktemp('site'))
 
 
@@ -24,6 +24,9 @@ def test_data_and_cap(metrics):
     assert metrics['n_train'] + metrics['n_test'] == metrics['n_labelled']
     assert metrics['n_train_finetune'] == 200                 # the training cap is applied
     assert metrics['n_val_finetune'] <= 60
+    assert metrics['n_train_frozen'] == 150                   # the frozen-embedding baseline's cap
+    assert metrics['label_source'] == 'rating' and metrics['task'] == 'binary'
+    assert metrics['script'] == 'latin' and metrics['model_covers_language'] is True
 
 
 def test_baselines(metrics):
