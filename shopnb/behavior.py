@@ -7,14 +7,13 @@ from __future__ import annotations
 import re
 import numpy as np, pandas as pd
 from .core import ShopnbError, get_logger
-from .schema import Shop
+from .schema import Shop, EVENT_TYPES
 
 # %% auto #0
-__all__ = ['EVENT_TYPES', 'log', 'RFM_SEGMENTS', 'connect', 'sessionize_sql', 'sessionize', 'sessions', 'funnel',
-           'cohort_retention', 'cohort_matrix', 'rfm', 'rfm_summary']
+__all__ = ['log', 'RFM_SEGMENTS', 'connect', 'sessionize_sql', 'sessionize', 'sessions', 'funnel', 'cohort_retention',
+           'cohort_matrix', 'rfm', 'rfm_summary']
 
 # %% ../nbs/10_behavior.ipynb #9acb4868
-EVENT_TYPES = ('view', 'cart', 'fav', 'purchase')  # canonical event types, in funnel order
 _REQUIRED = {'events': ('user_id', 'ts', 'event_type'), 'orders': ('order_id', 'customer_id', 'ts'),
              'order_items': ('order_id', 'quantity', 'unit_price'), 'customers': ('customer_id',), 'products': ('product_id',)}
 log = get_logger(__name__)

@@ -8,14 +8,14 @@ import inspect, re
 from pathlib import Path
 import numpy as np, pandas as pd
 from .core import ShopnbError, get_logger, progress
-from .schema import SCHEMA, Shop
+from .schema import SCHEMA, Shop, EVENT_TYPES
 
 # %% auto #0
 __all__ = ['log', 'CSV_SUFFIXES', 'PARQUET_SUFFIXES', 'EXCEL_SUFFIXES', 'DATA_SUFFIXES', 'OR_COLUMNS', 'OR_REQUIRED',
            'PRODUCT_CODE', 'LABEL_NAMES', 'LABEL_CODES', 'TEXT_COLUMNS', 'CDNOW_COLUMNS', 'TAOBAO_COLUMNS',
-           'TAOBAO_EVENTS', 'EVENT_TYPES', 'LOADERS', 'data_files', 'check_file', 'short_rows', 'read_table',
-           'require_columns', 'to_number', 'to_ts', 'to_id', 'most_frequent', 'online_retail_lines', 'online_retail',
-           'class_labels', 'reviews', 'cdnow', 'clickstream', 'from_files', 'synthetic']
+           'TAOBAO_EVENTS', 'LOADERS', 'data_files', 'check_file', 'short_rows', 'read_table', 'require_columns',
+           'to_number', 'to_ts', 'to_id', 'most_frequent', 'online_retail_lines', 'online_retail', 'class_labels',
+           'reviews', 'cdnow', 'clickstream', 'from_files', 'synthetic']
 
 # %% ../nbs/02_datasets.ipynb #c3987b56
 log = get_logger(__name__)
@@ -529,7 +529,6 @@ def cdnow(path,  # CDNOW_master.txt or CDNOW_sample.txt (whitespace separated; c
 # %% ../nbs/02_datasets.ipynb #268205f2
 TAOBAO_COLUMNS = ['user_id', 'item_id', 'category_id', 'behavior_type', 'timestamp']
 TAOBAO_EVENTS = {'pv': 'view', 'buy': 'purchase', 'cart': 'cart', 'fav': 'fav'}
-EVENT_TYPES = ('view', 'cart', 'purchase', 'fav')
 
 def clickstream(path,  # event log (csv, parquet), or a folder of its parts; Taobao UserBehavior layout by default
                 user: str = 'user_id',  # column of the user id

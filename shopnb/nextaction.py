@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 import numpy as np, pandas as pd
 from .core import ShopnbError, get_logger, progress, seed_everything, get_device, torch_threads
-from .behavior import EVENT_TYPES, connect, sessionize_sql, _check_event_types, _columns
+from .schema import EVENT_TYPES
+from .behavior import connect, sessionize_sql, _check_event_types, _columns
 
 # %% auto #0
 __all__ = ['log', 'GAP_EDGES', 'PURCHASE', 'Sessions', 'session_sequences', 'split_users', 'evaluate', 'MajorityNextAction',

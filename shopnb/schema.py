@@ -12,13 +12,14 @@ import numpy as np, pandas as pd
 from .core import ShopnbError, atomic_dir, hash_bytes, shopnb_version, get_logger
 
 # %% auto #0
-__all__ = ['SCHEMA_VERSION', 'KINDS', 'ORDER_STATUSES', 'REVIEW_LABELS', 'C', 'SCHEMA', 'Column', 'TableSpec', 'Problem',
-           'ValidationError', 'coerce_table', 'validate_tables', 'table_hash', 'Shop', 'read_manifest']
+__all__ = ['SCHEMA_VERSION', 'KINDS', 'ORDER_STATUSES', 'EVENT_TYPES', 'REVIEW_LABELS', 'C', 'SCHEMA', 'Column', 'TableSpec',
+           'Problem', 'ValidationError', 'coerce_table', 'validate_tables', 'table_hash', 'Shop', 'read_manifest']
 
 # %% ../nbs/01_schema.ipynb #1adc89bf
 SCHEMA_VERSION = '1'
 KINDS = ('id', 'str', 'int', 'float', 'datetime')
 ORDER_STATUSES = ('completed', 'cancelled', 'returned', 'pending')
+EVENT_TYPES = ('view', 'cart', 'fav', 'purchase')  # the canonical event types, in funnel order; every module uses these
 REVIEW_LABELS = ('negative', 'neutral', 'positive')
 
 @dataclass(frozen=True)

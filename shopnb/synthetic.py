@@ -10,7 +10,7 @@ from .core import ShopnbError, get_logger
 from .schema import Shop
 
 # %% auto #0
-__all__ = ['CATEGORIES', 'COLOURS', 'COUNTRIES', 'HOURS', 'VIEW', 'CART', 'PURCHASE', 'EVENT_TYPES', 'ASPECTS', 'GROUP_ASPECTS',
+__all__ = ['CATEGORIES', 'COLOURS', 'COUNTRIES', 'HOURS', 'VIEW', 'CART', 'PURCHASE', 'EVENT_CODES', 'ASPECTS', 'GROUP_ASPECTS',
            'INTENSIFIERS', 'OPENERS', 'CLOSERS', 'FILLERS', 'TITLES', 'POS_PROB', 'NEU_PROB', 'LEVEL',
            'daily_intensity', 'review_text', 'synthetic', 'small', 'pattern_stats']
 
@@ -275,7 +275,7 @@ def _gaps(rng, n, mean_s, lo, hi):
     return np.clip(rng.exponential(mean_s, n), lo, hi) / 86400
 
 VIEW, CART, PURCHASE = 0, 1, 2
-EVENT_TYPES = np.array(['view', 'cart', 'purchase'], dtype=object)
+EVENT_CODES = np.array(['view', 'cart', 'purchase'], dtype=object)  # the generator's codes VIEW, CART, PURCHASE, as canonical event types
 
 def _buying_sessions(rng, o_cust, o_t, items, pr, sampler, pre_browse, chain_view_prob, dwell_s, max_session_min):
     "Events of the session that ends with each order: browse the category, view the item, cart it (maybe view its successor), then buy."
@@ -612,7 +612,7 @@ def synthetic(seed: int = 0,  # random seed: the shop is a pure function of the 
     order_items = pd.DataFrame({'order_id': oid[io], 'product_id': pid[ip], 'quantity': qty.astype('int64'),
                                 'unit_price': pr['price'][ip]})
     events = pd.DataFrame({'user_id': cid[s_cust[s_order]][ses[eo]],
-                           'ts': _ts(start, ev['ts'][eo]), 'event_type': EVENT_TYPES[ev['etype'][eo]],
+                           'ts': _ts(start, ev['ts'][eo]), 'event_type': EVENT_CODES[ev['etype'][eo]],
                            'product_id': pid[ev['product'][eo]], 'session_id': _ids('S', len(s_order))[ses[eo]],
                            'category': cats[pr['cat'][ev['product'][eo]]]})
     reviews = pd.DataFrame({'review_id': _ids('R', len(rv['order'])), 'product_id': pid[rv['product']],
