@@ -531,17 +531,19 @@ def _metrics(truth: dict, recs: dict, ks, catalogue) -> dict:
 def _sampled(model, split, truth, n, ks, seed):
     rng = np.random.default_rng(seed)
     seen, items = split.seen(), split.items
+    item_set = set(items)
     idx = pd.Index(model.items_)
     hits = {k: [] for k in ks}; ndcg = {k: [] for k in ks}
     for u, t in truth.items():
         excl = seen.get(u, set()) | t
         cand = np.array([i for i in items if i not in excl]) if len(excl) > len(items) // 2 else None
+        n_u = min(n, len(items) - len(excl & item_set))  # a small catalogue may have fewer candidates than n: all of them
         sc = model.score([u])[0]
         for it in t:
-            if cand is not None: neg = rng.choice(cand, size=min(n, len(cand)), replace=False)
+            if cand is not None: neg = rng.choice(cand, size=n_u, replace=False)
             else:
                 neg = []
-                while len(neg) < n:
+                while len(neg) < n_u:
                     x = items[rng.integers(len(items))]
                     if x not in excl and x not in neg: neg.append(x)
             s_t, s_n = sc[idx.get_loc(it)], sc[idx.get_indexer(np.asarray(neg))]
