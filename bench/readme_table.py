@@ -16,7 +16,8 @@ HEADLINES = {
                                                                           ('online_retail', 'new', ['ndcg@10', 'recall@10']),
                                                                           ('taobao', 'all', ['ndcg@10', 'recall@10'])]),
     'sentiment': ('Review sentiment (protocol S)', [('womens_clothing_reviews', 'binary', ['macro_f1', 'macro_f1_std', 'accuracy', 'roc_auc', 'reviews_per_s']),
-                                                    ('womens_clothing_reviews', '3class', ['macro_f1', 'macro_f1_std', 'accuracy'])]),
+                                                    ('womens_clothing_reviews', '3class', ['macro_f1', 'macro_f1_std', 'accuracy']),
+                                                    ('waimai_10k', 'binary', ['macro_f1', 'macro_f1_std', 'accuracy', 'roc_auc'])]),
     'forecast': ('Forecasting (protocol F, rolling origin 6 x 28 days)', [('online_retail', 'orders', ['mase', 'rmse', 'coverage80', 'coverage95']),
                                                                           ('online_retail', 'revenue', ['mase', 'rmse', 'coverage80', 'coverage95'])]),
 }

@@ -1,6 +1,7 @@
 "Sentiment models: fine-tuning mechanics, save/load, reproducibility and clear errors on bad input (no network)."
 import os
 from pathlib import Path
+import tempfile
 import numpy as np
 import pandas as pd
 import pytest
@@ -65,7 +66,14 @@ def test_string_labels_and_int8(few):
     q = m.quantized()
     P, Pq = m.predict_proba(texts), q.predict_proba(texts)
     assert Pq.shape == P.shape and np.allclose(Pq.sum(1), 1)
-    assert np.abs(Pq - P).max() < 0.2                  # int8 stays close to fp32
+    # int8 stays close to fp32: measured max difference 0.031-0.039 (seeds 0-3) while the fp32 probabilities themselves
+    # spread by only 0.04-0.07 (std), so closeness alone would let a constant model pass: the ranking must hold too
+    assert np.abs(Pq - P).max() < 0.08
+    assert np.corrcoef(P[:, 1], Pq[:, 1])[0, 1] > 0.9
+    assert (q.predict(texts) == m.predict(texts)).mean() >= 0.9   # measured 0.94-0.97
+    with tempfile.TemporaryDirectory() as d:           # a saved model, loaded and quantized, gives the same int8 answers
+        m.save(d)
+        assert np.allclose(TransformerClassifier.load(d, threads=1).quantized().predict_proba(texts), Pq, atol=1e-5)
 
 
 def test_tfidf_and_majority(few):
