@@ -12,7 +12,7 @@ from .core import ShopnbError, default_shop_dir
 __all__ = ['METRIC_MIME', 'SKIP_MIME', 'CHART_CLASS', 'read_notebook', 'read_json', 'format_value', 'record', 'metric_label',
            'finding', 'skip_section', 'collect_metrics', 'load_shop', 'html_text', 'key_figures_html', 'header_html',
            'cell_heading', 'drop_skipped_sections', 'page_notebook', 'render_html', 'external_refs', 'chart_spec',
-           'interactive_chart', 'page_scripts']
+           'interactive_chart', 'page_scripts', 'plot_font_covers']
 
 # %% ../nbs/51_render.ipynb #adf42816
 def read_notebook(path):
@@ -316,3 +316,18 @@ def page_scripts(html_body: str) -> tuple:
     if '<table' in html_body:
         css += _TABLE_CSS; js += f'<script>{_asset("tablesort.min.js")}</script><script>{_asset("tablesort.number.min.js")}</script><script>{_TABLE_JS}</script>'
     return css, js
+
+# %% ../nbs/51_render.ipynb #a0d30bd0
+def plot_font_covers(text: str) -> bool:
+    "Whether matplotlib's default font has a glyph for every character of `text` (CJK labels need a CJK font, e.g. Debian's fonts-noto-cjk)."
+    import matplotlib
+    from matplotlib import font_manager, ft2font
+    family = matplotlib.rcParams['font.family'][0]
+    names = matplotlib.rcParams.get(f'font.{family}', []) if family in ('sans-serif', 'serif', 'monospace', 'cursive', 'fantasy') else [family]
+    chars = {ord(c) for c in text if not c.isspace()}
+    for name in names or [family]:
+        try: path = font_manager.findfont(font_manager.FontProperties(family=name), fallback_to_default=False)
+        except ValueError: continue
+        chars -= set(ft2font.FT2Font(path).get_charmap())
+        if not chars: return True
+    return not chars

@@ -397,7 +397,7 @@ def _pad(ids, pad_id, pad_to=None):
 def tune_logit_bias(y_true,  # true labels
                     logits,  # scores (n, k): logits or log-probabilities, columns in the order of `classes`
                     classes,  # class labels of the columns
-                    grid=np.round(np.linspace(-3, 3, 121), 2),  # candidate biases for each class
+                    grid: tuple = tuple(np.round(np.linspace(-3, 3, 121), 2).tolist()),  # candidate biases for each class (-3 to 3 by 0.05)
                     rounds: int = 3,  # coordinate-ascent passes over the classes
                    ) -> np.ndarray:
     "Per-class biases (first class 0) that maximise the macro-F1 of `classes[argmax(logits + bias)]` on held-out data."
