@@ -29,17 +29,22 @@ def test_data_and_cap(metrics):
     assert metrics['script'] == 'latin' and metrics['model_covers_language'] is True
 
 
+# Margins measured on small(0..2) with report seed 0 and on small(0) with report seeds 1, 2 (five runs): macro-F1 above
+# majority: TF-IDF +0.42..+0.53, frozen +0.32..+0.52, fine-tune +0.34..+0.54; ROC-AUC: TF-IDF 0.993..0.999, frozen
+# 0.985..1.0, fine-tune 0.983..1.0 and -0.016..+0.006 from TF-IDF's. This run (small(0), seed 0) is the weakest fine-tune.
+
 def test_baselines(metrics):
     assert metrics['macro_f1/majority'] < 0.5
-    assert metrics['macro_f1/tfidf'] > metrics['macro_f1/majority'] + 0.2
-    assert metrics['macro_f1/frozen'] > metrics['macro_f1/majority'] + 0.2
-    assert metrics['roc_auc/tfidf'] > 0.8
+    assert metrics['macro_f1/tfidf'] > metrics['macro_f1/majority'] + 0.3
+    assert metrics['macro_f1/frozen'] > metrics['macro_f1/majority'] + 0.25
+    assert metrics['roc_auc/tfidf'] > 0.98
+    assert metrics['roc_auc/frozen'] > 0.95
 
 
 def test_finetune_runs_and_learns(metrics):
     assert metrics['finetune_steps'] > 0
-    assert metrics['macro_f1/finetune'] > metrics['macro_f1/majority'] + 0.1
-    assert metrics['roc_auc/finetune'] > 0.7
+    assert metrics['macro_f1/finetune'] > metrics['macro_f1/majority'] + 0.25
+    assert metrics['roc_auc/finetune'] > 0.95 and metrics['roc_auc/finetune'] > metrics['roc_auc/tfidf'] - 0.04
     assert 0 < metrics['fit_s/finetune']
 
 
