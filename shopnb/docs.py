@@ -86,7 +86,7 @@ def render_doc_page(nb, dest, title: str, nav: str = '') -> Path:
     body, _ = exp.from_notebook_node(nb, resources={'metadata': {'name': title}})
     body = re.sub(r'<script[^>]*src=["\']https?://[^"\']*["\'][^>]*>\s*</script>', '', body)  # MathJax and require.js from a CDN: not needed
     body = re.sub(r'<link[^>]*href=["\']https?://[^"\']*["\'][^>]*>', '', body)
-    body = body.replace('</head>', f'<style>{_DOCS_CSS}</style></head>', 1).replace('<body', '<body', 1)
+    body = body.replace('</head>', f'<style>{_DOCS_CSS}</style></head>', 1)
     body = re.sub(r'(<body[^>]*>)', r'\1' + f'<nav class="shopnb-docnav">{nav}</nav>', body, count=1)
     if external_refs(body): raise ShopnbError(f"{dest}: the page would load {external_refs(body)[:2]} from another host")
     Path(dest).write_text(body, encoding='utf-8')

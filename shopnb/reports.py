@@ -712,7 +712,9 @@ def run_reports(names=None,  # report names (None: every report)
     if jobs > 1 and len(todo) > 1:  # share the cores between the parallel kernels, unless the user decided
         n = str(max(1, (os.cpu_count() or 1) // min(jobs, len(todo))))
         common['kernel_env'] = {k: os.environ.get(k, n) for k in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'SHOPNB_THREADS')}
-    with _sigterm_interrupts(), (RunMonitor(status_dir) if monitor else contextlib.nullcontext()):
+    with _sigterm_interrupts(), (RunMonitor(status_dir) if monitor else contextlib.nullcontext()), \
+         contextlib.ExitStack() as cleanup:
+        if status_dir: cleanup.callback(shutil.rmtree, status_dir, ignore_errors=True)
         if jobs <= 1 or len(todo) <= 1:
             for p in todo: results[(p.report, p.slug)] = run_report(p.report, plan=p, **common)
         else:
@@ -729,6 +731,5 @@ def run_reports(names=None,  # report names (None: every report)
                 ex.shutdown(wait=True, cancel_futures=True)
                 raise
             ex.shutdown()
-    if status_dir: shutil.rmtree(status_dir, ignore_errors=True)
     build_index(out, reports)
     return [results[(p.report, p.slug)] for p in plans] + (skipped or [])
