@@ -219,7 +219,9 @@ def page_notebook(nb) -> tuple:
         c['outputs'] = keep
     return page, skipped, '\n'.join(log)
 
-def render_html(nb_path, dest, header: str = '', show_code: bool = False, title: str = '') -> Path:
+def render_html(nb_path, dest, header: str = '', show_code: bool = False, title: str = '',
+                prepared: bool = False,  # `nb_path` is already a page from `page_notebook`
+               ) -> Path:
     "Render the executed notebook `nb_path` (a path or a notebook node) to a self-contained HTML file `dest`, with `header` on top, as `page_notebook` publishes it."
     from nbconvert import HTMLExporter
     from jinja2 import DictLoader
@@ -227,7 +229,7 @@ def render_html(nb_path, dest, header: str = '', show_code: bool = False, title:
                        template_file='shopnb_report.html.j2', exclude_input=not show_code,
                        exclude_input_prompt=not show_code, exclude_output_prompt=True, embed_images=True)
     nb = nb_path if hasattr(nb_path, 'cells') else read_notebook(nb_path)
-    body, _ = exp.from_notebook_node(page_notebook(nb)[0], resources={'shopnb_header': header, 'shopnb_css': _CSS,
+    body, _ = exp.from_notebook_node(nb if prepared else page_notebook(nb)[0], resources={'shopnb_header': header, 'shopnb_css': _CSS,
                                                                    'metadata': {'path': str(Path(dest).parent), 'name': title or Path(dest).stem}})
     css, js = page_scripts(body)
     if css: body = body.replace('</head>', f'<style type="text/css">{css}</style></head>', 1)

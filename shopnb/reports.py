@@ -573,17 +573,17 @@ def run_report(name: str,  # report name (a notebook in the reports folder) or p
             env = dict(kernel_env or {})
             if status_dir: env['SHOPNB_STATUS_FILE'] = str(_announce(status_dir, p, nb_out))
             err, timings = execute(p.path, nb_out, kernel_params, tmp, progress_bar=progress_bar, timeout=timeout, env=env)
+            nb = read_notebook(nb_out) if nb_out.exists() else None
             if err is not None:
-                cell, first = failing_cell(read_notebook(nb_out)) if nb_out.exists() else (None, '')
+                cell, first = failing_cell(nb) if nb is not None else (None, '')
                 ename = getattr(err, 'ename', type(err).__name__); evalue = getattr(err, 'evalue', str(err).strip().splitlines()[-1] if str(err).strip() else '')
                 res.cell = cell
                 res.error = (f"code cell {cell} ({first!r}): " if cell else '') + f"{ename}: {evalue}"
             prov = provenance(seed=p.params.get('seed'), params=p.params, data_hash=p.data_hash, started=started,
                               report=p.report, data_path=str(p.data_path) if p.data_path else None, notebook_hash=p.notebook_hash,
                               code_hash=p.code_hash, run_key=p.key, kernel=sys.executable, timings=timings)
-            nb = read_notebook(nb_out) if nb_out.exists() else None
             info = collect_metrics(nb, details=True) if nb else {}
-            _, skipped, kernel_log = page_notebook(nb) if nb else (None, {}, '')
+            page, skipped, kernel_log = page_notebook(nb) if nb else (None, {}, '')
             (tmp/'run.log').write_text(f'{p.report} [{p.slug}] started {started.isoformat(timespec="seconds")}\n'
                                        + (kernel_log or 'nothing on stderr') + (f'\n--- run failed: {res.error}\n' if res.error else '\n'))
             metrics = {k: d.get('value') for k, d in info.items()}
@@ -600,7 +600,7 @@ def run_report(name: str,  # report name (a notebook in the reports folder) or p
                 header = header_html(title, summary, p.params, {s.name: s.default for s in p.specs}, prov, res.error, figures=figures,
                                      links={'notebook': 'report.ipynb', 'metrics': 'metrics.json', 'run log': 'run.log'},
                                      notes=changes_text(doc['changes'], doc['metrics_label']))
-                render_html(nb, tmp/'index.html', header, show_code, title=f'{title} [{p.slug}]')
+                render_html(page, tmp/'index.html', header, show_code, title=f'{title} [{p.slug}]', prepared=True)
             timings['render_s'] = round(time.perf_counter() - t1, 2)
             prov['duration_s'] = round(time.perf_counter() - t0, 2)
             timings['overhead_s'] = round(max(0.0, prov['duration_s'] - sum(v or 0 for v in timings.values())), 2)  # imports, provenance, files

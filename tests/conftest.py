@@ -16,3 +16,15 @@ def small_shop_dir(tmp_path_factory):
     path = tmp_path_factory.mktemp('small_shop')/'shop'
     small(seed=0).save(path)
     return path
+
+
+@pytest.fixture(scope='session')
+def tiny_shop(tmp_path_factory):
+    "A hand-made two-table shop (customers, three orders): enough for the report-engine tests, independent of the generator."
+    import pandas as pd
+    from shopnb.schema import Shop
+    return Shop.from_tables({
+        'customers': pd.DataFrame({'customer_id': ['c1', 'c2']}),
+        'orders': pd.DataFrame({'order_id': ['o1', 'o2', 'o3'], 'customer_id': ['c1', 'c2', 'c1'],
+                                'ts': pd.to_datetime(['2024-01-01', '2024-01-02', '2024-01-02']), 'status': ['completed'] * 3})},
+        name='tiny').save(tmp_path_factory.mktemp('tiny')/'shop')

@@ -1,24 +1,11 @@
 "Reports that do not apply to a shop: skipped under --all with the reason, refused before any kernel starts when asked for by name; sections left out; parameter ranges."
 import json, re
-from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from shopnb.cli import main
 from shopnb.reports import NotApplicable, plan_runs, report_needs, run_report, list_reports
-from shopnb.schema import Shop
 from test_reports import write_report
-
-
-@pytest.fixture(scope='module')
-def orders_shop(tmp_path_factory) -> Path:
-    "A shop with customers and orders only: no order items, events or reviews."
-    return Shop.from_tables({
-        'customers': pd.DataFrame({'customer_id': ['c1', 'c2']}),
-        'orders': pd.DataFrame({'order_id': ['o1', 'o2', 'o3'], 'customer_id': ['c1', 'c2', 'c1'],
-                                'ts': pd.to_datetime(['2024-01-01', '2024-01-02', '2024-01-05']), 'status': ['completed'] * 3})},
-        name='orders-only').save(tmp_path_factory.mktemp('orders')/'shop')
 
 
 def test_every_report_declares_its_tables():
@@ -30,9 +17,9 @@ def test_every_report_declares_its_tables():
     assert 'products' in needs['sentiment'].optional
 
 
-def test_all_plans_only_applicable_reports(orders_shop):
+def test_all_plans_only_applicable_reports(tiny_shop):
     skipped = []
-    plans = plan_runs(None, data_dir=orders_shop, skipped=skipped)
+    plans = plan_runs(None, data_dir=tiny_shop, skipped=skipped)
     assert sorted(p.report for p in plans) == ['behavior', 'overview']
     reasons = {r.report: r.reason for r in skipped}
     assert reasons == {'forecast': 'needs orders and order_items', 'recommend': 'needs orders and order_items, or events',
@@ -40,12 +27,12 @@ def test_all_plans_only_applicable_reports(orders_shop):
     assert all(r.status == 'skipped' for r in skipped)
 
 
-def test_inapplicable_report_by_name_fails_before_a_kernel(orders_shop, tmp_path, capsys):
+def test_inapplicable_report_by_name_fails_before_a_kernel(tiny_shop, tmp_path, capsys):
     site = tmp_path/'site'
     with pytest.raises(NotApplicable, match=r"report 'sentiment' does not apply .* it needs reviews, and the shop has customers, orders"):
-        run_report('sentiment', data_dir=orders_shop, out=site)
+        run_report('sentiment', data_dir=tiny_shop, out=site)
     assert not (site/'sentiment').exists()  # nothing ran, nothing written
-    rc = main(['report', 'run', 'sentiment', '--data', str(orders_shop), '--out', str(site)])
+    rc = main(['report', 'run', 'sentiment', '--data', str(tiny_shop), '--out', str(site)])
     assert rc == 1 and 'it needs reviews' in capsys.readouterr().err
 
 
@@ -56,14 +43,14 @@ def test_out_of_range_parameter_is_refused(small_shop_dir, tmp_path, capsys):
     assert not (tmp_path/'forecast').exists()
 
 
-def test_all_lists_skipped_reports_in_cli_and_site(orders_shop, tmp_path, monkeypatch, capsys):
+def test_all_lists_skipped_reports_in_cli_and_site(tiny_shop, tmp_path, monkeypatch, capsys):
     folder = tmp_path/'reports'
     write_report(folder, 'count', 'record("orders", len(shop.orders))')
     f = write_report(folder, 'stars', 'record("reviews", len(shop.reviews))', title='Stars')
     nb = json.loads(f.read_text()); nb['cells'][0]['source'] += '\n\nNeeds: `reviews`'; f.write_text(json.dumps(nb))
     monkeypatch.setenv('SHOPNB_REPORTS', str(folder))
     site = tmp_path/'site'
-    rc = main(['report', 'run', '--all', '--data', str(orders_shop), '--out', str(site), '-q'])
+    rc = main(['report', 'run', '--all', '--data', str(tiny_shop), '--out', str(site), '-q'])
     out = capsys.readouterr().out
     assert rc == 0, out
     line = next(l for l in out.splitlines() if l.startswith('stars'))
@@ -73,8 +60,8 @@ def test_all_lists_skipped_reports_in_cli_and_site(orders_shop, tmp_path, monkey
     assert not (site/'stars'/'default').exists()
 
 
-def test_sections_without_their_table_are_left_out(orders_shop, tmp_path):
-    r = run_report('overview', data_dir=orders_shop, out=tmp_path, progress_bar=False)
+def test_sections_without_their_table_are_left_out(tiny_shop, tmp_path):
+    r = run_report('overview', data_dir=tiny_shop, out=tmp_path, progress_bar=False)
     assert r.status == 'ok', r.error
     doc = json.loads((r.out_dir/'metrics.json').read_text())
     assert set(doc['skipped_sections']) == {'Products', 'Events', 'Reviews'}
@@ -83,7 +70,7 @@ def test_sections_without_their_table_are_left_out(orders_shop, tmp_path):
     assert 'Browsing events by type' not in html  # the section's text went with it
 
 
-def test_monitor_follows_cells_and_progress(orders_shop, tmp_path, monkeypatch):
+def test_monitor_follows_cells_and_progress(tiny_shop, tmp_path, monkeypatch):
     import io
     from shopnb.reports import RunMonitor
     folder = tmp_path/'reports'
@@ -92,7 +79,7 @@ def test_monitor_follows_cells_and_progress(orders_shop, tmp_path, monkeypatch):
     monkeypatch.setenv('SHOPNB_REPORTS', str(folder))
     buf, status = io.StringIO(), tmp_path/'status'
     with RunMonitor(status, stream=buf, interval=0.2, every=0.4):
-        r = run_report('slow', data_dir=orders_shop, out=tmp_path/'site', progress_bar=False, status_dir=status)
+        r = run_report('slow', data_dir=tiny_shop, out=tmp_path/'site', progress_bar=False, status_dir=status)
     assert r.status == 'ok', r.error
     lines = buf.getvalue().splitlines()
     assert any(l.startswith('slow [data_dir=shop') and 'cell 3/3 (slow)' in l for l in lines), lines

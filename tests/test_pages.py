@@ -3,10 +3,9 @@ import json, re
 
 from shopnb.reports import run_report
 from test_reports import write_report
-from test_applicability import orders_shop  # noqa: F401  (fixture)
 
 
-def test_page_is_clean_and_log_keeps_the_noise(orders_shop, tmp_path, monkeypatch):
+def test_page_is_clean_and_log_keeps_the_noise(tiny_shop, tmp_path, monkeypatch):
     folder = tmp_path/'reports'
     write_report(folder, 'noisy', 'import sys, logging, warnings\n'
                  'print("INFO training step 3/10", file=sys.stderr)\n'
@@ -15,7 +14,7 @@ def test_page_is_clean_and_log_keeps_the_noise(orders_shop, tmp_path, monkeypatc
                  'record("detail_metric", 0.123456)\n'
                  'print("a table the reader wants")', title='Noisy report')
     monkeypatch.setenv('SHOPNB_REPORTS', str(folder))
-    r = run_report('noisy', data_dir=orders_shop, out=tmp_path/'site', progress_bar=False)
+    r = run_report('noisy', data_dir=tiny_shop, out=tmp_path/'site', progress_bar=False)
     assert r.status == 'ok', r.error
     html = r.html.read_text()
     assert 'a table the reader wants' in html  # stdout stays
@@ -32,11 +31,11 @@ def test_page_is_clean_and_log_keeps_the_noise(orders_shop, tmp_path, monkeypatc
     assert doc['metrics'] == {'orders': 3, 'detail_metric': 0.123456} and doc['metrics_label']['orders'] == 'Orders in the shop'
 
 
-def test_failed_run_log_keeps_the_traceback(orders_shop, tmp_path, monkeypatch):
+def test_failed_run_log_keeps_the_traceback(tiny_shop, tmp_path, monkeypatch):
     folder = tmp_path/'reports'
     write_report(folder, 'broken', 'def inner(): raise ValueError("bad column x")\ninner()')
     monkeypatch.setenv('SHOPNB_REPORTS', str(folder))
-    r = run_report('broken', data_dir=orders_shop, out=tmp_path/'site', progress_bar=False)
+    r = run_report('broken', data_dir=tiny_shop, out=tmp_path/'site', progress_bar=False)
     assert r.status == 'failed'
     log = (r.out_dir/'run.log').read_text()
     assert 'ValueError: bad column x' in log and 'inner()' in log and '\x1b[' not in log  # readable: no terminal colours

@@ -3,24 +3,12 @@ when a running report is interrupted (SIGINT or SIGTERM). Small hand-made report
 import json, os, signal, subprocess, sys, time
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 import shopnb
 from shopnb.cli import main
 from shopnb.reports import run_report
-from shopnb.schema import Shop
 from test_reports import write_report
-
-
-@pytest.fixture(scope='module')
-def shop(tmp_path_factory) -> Path:
-    "Three orders of two customers."
-    return Shop.from_tables({
-        'customers': pd.DataFrame({'customer_id': ['c1', 'c2']}),
-        'orders': pd.DataFrame({'order_id': ['o1', 'o2', 'o3'], 'customer_id': ['c1', 'c2', 'c1'],
-                                'ts': pd.to_datetime(['2024-01-01', '2024-01-02', '2024-01-02']), 'status': ['completed'] * 3})},
-        name='tiny').save(tmp_path_factory.mktemp('tiny')/'shop')
 
 
 @pytest.fixture
@@ -40,9 +28,9 @@ def runs(site: Path, report: str) -> list:
 def started(run: Path) -> str: return json.loads((run/'metrics.json').read_text())['provenance']['started']
 
 
-def test_all_force_and_unchanged(reports, shop, tmp_path, capsys):
+def test_all_force_and_unchanged(reports, tiny_shop, tmp_path, capsys):
     site = tmp_path/'site'
-    args = ['report', 'run', '--all', '--data', str(shop), '--out', str(site), '-q']
+    args = ['report', 'run', '--all', '--data', str(tiny_shop), '--out', str(site), '-q']
     assert main(args) == 0
     out = capsys.readouterr().out
     [c], [u] = runs(site, 'count'), runs(site, 'customers')
@@ -57,7 +45,7 @@ def test_all_force_and_unchanged(reports, shop, tmp_path, capsys):
     assert (started(c), started(u)) == first
     # --force on one named report reruns only that one
     time.sleep(1.1)  # 'started' has a resolution of one second
-    assert main(['report', 'run', 'customers', '--force', '--data', str(shop), '--out', str(site), '-q']) == 0
+    assert main(['report', 'run', 'customers', '--force', '--data', str(tiny_shop), '--out', str(site), '-q']) == 0
     assert ' ok ' in capsys.readouterr().out
     assert started(c) == first[0] and started(u) != first[1]
     # --all again with a new report that fails: the unchanged ones are not rerun, the failure makes the command fail
@@ -71,9 +59,9 @@ def test_all_force_and_unchanged(reports, shop, tmp_path, capsys):
     assert [p.name.endswith('.failed') for p in runs(site, 'broken')] == [True]
 
 
-def test_show_code(reports, shop, tmp_path, capsys):
+def test_show_code(reports, tiny_shop, tmp_path, capsys):
     site = tmp_path/'site'
-    base = ['report', 'run', 'count', '--data', str(shop), '--out', str(site), '-q']
+    base = ['report', 'run', 'count', '--data', str(tiny_shop), '--out', str(site), '-q']
     assert main(base) == 0
     [run] = runs(site, 'count')
     assert 'COUNT-CELL' not in (run/'index.html').read_text()
@@ -119,17 +107,17 @@ def _wait_for(path: Path, proc, timeout: float = 120):
         time.sleep(0.2)
 
 
-def test_interrupt_cleans_up(reports, shop, tmp_path):
+def test_interrupt_cleans_up(reports, tiny_shop, tmp_path):
     "SIGINT or SIGTERM to a running `shopnb report run`: exit 130, no temporary folder, no failed run, the last good output untouched, kernel gone."
     sites = {sig: tmp_path/f'site-{sig.name}' for sig in (signal.SIGINT, signal.SIGTERM)}
     for sig, site in sites.items():  # a good run first
-        assert run_report('count', {'label': sig.name}, data_dir=shop, out=site, progress_bar=False).status == 'ok'
+        assert run_report('count', {'label': sig.name}, data_dir=tiny_shop, out=site, progress_bar=False).status == 'ok'
     good = {sig: {f.name: f.read_bytes() for f in runs(site, 'count')[0].iterdir()} for sig, site in sites.items()}
     # the same run (same parameters, so the same output folder), now with a notebook that blocks after telling its kernel's pid
     marker = tmp_path/'kernel-{}.pid'
     write_report(reports, 'count', 'import os, time, pathlib\nrecord("orders", -1)\n'
                  f'pathlib.Path({str(marker)!r}.format(label)).write_text(str(os.getpid()))\ntime.sleep(300)')
-    procs = {sig: subprocess.Popen([sys.executable, '-m', 'shopnb.cli', 'report', 'run', 'count', '--data', str(shop), '--out', str(site),
+    procs = {sig: subprocess.Popen([sys.executable, '-m', 'shopnb.cli', 'report', 'run', 'count', '--data', str(tiny_shop), '--out', str(site),
                                     '-q', '-p', 'label', sig.name], env=_cli_env(reports), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for sig, site in sites.items()}
     for sig, p in procs.items():

@@ -3,7 +3,6 @@ import json, re, shutil
 from pathlib import Path
 
 import nbformat
-import pandas as pd
 import pytest
 
 from shopnb.cli import main
@@ -28,17 +27,6 @@ def write_report(folder: Path, name: str, body: str, params: str = None, title: 
     f = folder/f'{name}.ipynb'
     nbformat.write(nb, f)
     return f
-
-
-@pytest.fixture(scope='module')
-def tiny_shop(tmp_path_factory) -> Path:
-    "A hand-made two-table shop: enough for the engine tests, independent of the generator."
-    shop = Shop.from_tables({
-        'customers': pd.DataFrame({'customer_id': ['c1', 'c2']}),
-        'orders': pd.DataFrame({'order_id': ['o1', 'o2', 'o3'], 'customer_id': ['c1', 'c2', 'c1'],
-                                'ts': pd.to_datetime(['2024-01-01', '2024-01-02', '2024-01-02']), 'status': ['completed'] * 3})},
-        name='tiny')
-    return shop.save(tmp_path_factory.mktemp('tiny')/'shop')
 
 
 @pytest.fixture
