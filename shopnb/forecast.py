@@ -13,10 +13,11 @@ from .core import ShopnbError, get_logger, progress
 log = get_logger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'TARGETS', 'FREQS', 'UK_ONE_OFF', 'MODELS', 'shop_series', 'uk_holidays', 'ShopCalendar', 'season_length',
-           'check_series', 'check_horizon', 'mase', 'rmse', 'wape', 'coverage', 'width', 'yearly_index', 'Forecaster',
-           'SeasonalNaive', 'synthetic_series', 'ETS', 'SARIMAX', 'Theta', 'STLETS', 'default_members', 'Combination',
-           'origins', 'BacktestResult', 'backtest', 'anomalies', 'plot_forecast', 'make_models']
+__all__ = ['log', 'TARGETS', 'FREQS', 'UK_ONE_OFF', 'MODELS', 'MANY_ENGINES', 'shop_series', 'uk_holidays', 'ShopCalendar',
+           'season_length', 'check_series', 'check_horizon', 'mase', 'rmse', 'wape', 'coverage', 'width',
+           'yearly_index', 'Forecaster', 'SeasonalNaive', 'synthetic_series', 'ETS', 'SARIMAX', 'Theta', 'STLETS',
+           'default_members', 'Combination', 'origins', 'BacktestResult', 'backtest', 'anomalies', 'plot_forecast',
+           'make_models', 'group_series', 'ManyForecast', 'forecast_many']
 
 # %% ../nbs/40_forecast.ipynb #e202bcee
 TARGETS = ('orders', 'revenue', 'units')
@@ -707,3 +708,154 @@ def make_models(names='all',  # 'all', a comma-separated string or a list of nam
     bad = [n for n in names if n not in MODELS]
     if bad: raise ShopnbError(f"unknown model(s) {bad}; expected some of {list(MODELS)}")
     return {n: (MODELS[n](**kw) if n == 'combination' else MODELS[n]()) for n in names}
+
+# %% ../nbs/40_forecast.ipynb #519bceac
+def _group_column(con, by):
+    "Which joined table holds column `by`: the SQL expression for it, and the joins it needs."
+    cols = lambda t: [r[0] for r in con.execute(f"describe {t}").fetchall()]
+    tabs = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+    for t, alias, join in (('order_items', 'i', ''), ('orders', 'o', ''),
+                           ('products', 'p', 'left join products p on p.product_id = i.product_id'),
+                           ('customers', 'c', 'left join customers c on c.customer_id = o.customer_id')):
+        if t in tabs and by in cols(t): return f'coalesce(cast({alias}."{by}" as varchar), \'unknown\')', join
+    raise ShopnbError(f"by={by!r}: not a column of order_items, orders, products or customers")
+
+def group_series(shop,  # a `shopnb.schema.Shop` with `orders` and `order_items`
+                 by: str = 'category',  # column of order_items, orders, products or customers, e.g. product_id, category, country
+                 target: str = 'orders',  # one of `TARGETS`: orders, revenue or units
+                 freq: str = 'D',  # 'D' daily or 'W' weekly (whole weeks ending on Sunday)
+                 statuses=('completed', 'returned', 'pending'),  # order statuses that count as sales
+                 top: int|None = None,  # keep the `top` groups with the largest total (None: all)
+                ) -> pd.DataFrame:
+    "One complete-calendar column of `target` per value of `by` (zeros on days without trade), largest groups first."
+    if target not in TARGETS: raise ShopnbError(f"target {target!r} is unknown; expected one of {list(TARGETS)}")
+    if freq not in FREQS: raise ShopnbError(f"freq {freq!r} is unknown; expected one of {list(FREQS)}")
+    if not shop.has('orders', 'order_items'): raise ShopnbError(f"shop {shop.name!r} needs orders and order_items for series per {by!r}")
+    statuses = list(statuses)
+    con = shop.connect()
+    try:
+        grp, join = _group_column(con, by)
+        val = {'orders': 'count(distinct o.order_id)', 'revenue': 'sum(i.quantity * i.unit_price)', 'units': 'sum(i.quantity)'}[target]
+        df = con.execute(f"""select cast(o.ts as date) as day, {grp} as grp, {val} as value
+            from orders o join order_items i on i.order_id = o.order_id {join}
+            where o.status in ({', '.join('?' * len(statuses))}) and i.quantity > 0 and i.unit_price > 0
+            group by all""", statuses).df()
+        lo, hi = con.execute("select min(cast(ts as date)), max(cast(ts as date)) from orders").fetchone()
+    finally: con.close()
+    if df.empty: raise ShopnbError(f"shop {shop.name!r}: no sales with status in {statuses}")
+    idx = pd.date_range(pd.Timestamp(lo), pd.Timestamp(hi), freq='D', name='date')
+    df['day'] = pd.to_datetime(df['day'])
+    out = df.pivot_table(index='day', columns='grp', values='value', aggfunc='sum').reindex(idx).fillna(0.0).astype(float)
+    if freq == 'W':
+        out = out.resample('W-SUN').sum()
+        if idx[-1].day_of_week != 6: out = out.iloc[:-1]
+        if idx[0].day_of_week != 0: out = out.iloc[1:]
+    tot = out.sum()
+    order = sorted(out.columns, key=lambda g: (-tot[g], str(g)))
+    out = out[order[:top] if top else order]
+    out.columns = pd.Index([str(c) for c in out.columns], name=by)
+    return out
+
+# %% ../nbs/40_forecast.ipynb #dc3daee9
+_METRICS = ('mase', 'rmse', 'wape')
+
+def _forecast_group(group, dates, values, model, horizon, windows, levels, freq) -> pd.DataFrame:
+    "Backtest and forecast of one group: one row per step ahead, the group's metrics repeated on each row."
+    import os
+    saved = {k: os.environ.pop(k, None) for k in ('SHOPNB_STATUS_FILE', 'SHOPNB_PROGRESS')}
+    os.environ['SHOPNB_PROGRESS'] = '0'   # no progress bars per group
+    try:
+        y = pd.Series(np.asarray(values, dtype=float), index=pd.DatetimeIndex(dates, freq=freq, name='date'), name=str(group))
+        mk = (lambda: copy.deepcopy(model)) if isinstance(model, Forecaster) else (lambda: make_models([model], horizon=horizon)[model])
+        row, err = {k: np.nan for k in _METRICS + tuple(f'coverage{l:g}' for l in levels)}, ''
+        try:
+            s = backtest(y, {'m': mk()}, horizon=horizon, windows=windows, levels=levels).summary().iloc[0]
+            row.update({k: float(s[k]) for k in row})
+        except ShopnbError as e: err = f"backtest: {e}"
+        try:
+            with _quiet(): f = mk().fit(y).forecast(horizon, levels=levels)
+        except (ShopnbError, ValueError, np.linalg.LinAlgError) as e:
+            err = (err + '; ' if err else '') + f"forecast: {e}"
+            f = pd.DataFrame(np.nan, index=pd.date_range(y.index[-1], periods=horizon + 1, freq=freq)[1:],
+                             columns=['mean'] + [f'{b}{l:g}' for l in levels for b in ('lo', 'hi')])
+    finally:
+        for k, v in saved.items():
+            os.environ.pop(k, None)
+            if v is not None: os.environ[k] = v
+    out = f.reset_index(drop=True); out.insert(0, 'date', f.index); out.insert(0, 'step', np.arange(1, horizon + 1))
+    out.insert(0, 'group', str(group))
+    last = float(y.iloc[-horizon:].sum())
+    out = out.assign(**row, last_total=last, forecast_total=float(f['mean'].sum()), n=len(y), error=err)
+    return out
+
+# %% ../nbs/40_forecast.ipynb #954362c8
+class ManyForecast:
+    "Forecasts and backtest metrics of many groups: `forecasts` (group, step, date, mean, intervals), `summary` (one row per group)."
+    def __init__(self, forecasts: pd.DataFrame, levels, engine: str, wall_s: float):
+        self.forecasts, self.levels, self.engine, self.wall_s = forecasts, levels, engine, wall_s
+        keep = ['group', *_METRICS, *[f'coverage{l:g}' for l in levels], 'last_total', 'forecast_total', 'n', 'error']
+        s = forecasts.groupby('group', sort=False).first().reset_index()[keep]
+        s['change'] = s.forecast_total - s.last_total
+        s['change_pct'] = np.where(s.last_total > 0, s.change / s.last_total.where(s.last_total > 0), np.nan)
+        self.summary = s.set_index('group')
+    def largest_changes(self, n: int = 10) -> pd.DataFrame:
+        "The `n` groups whose forecast total differs most from the same number of past days (absolute change)."
+        return self.summary.loc[self.summary.change.abs().sort_values(ascending=False, kind='stable').index[:n]]
+    def worst_errors(self, n: int = 10, metric: str = 'mase') -> pd.DataFrame:
+        "The `n` groups with the largest backtest error (`metric`: mase, rmse or wape)."
+        if metric not in _METRICS: raise ShopnbError(f"metric={metric!r}: expected one of {list(_METRICS)}")
+        return self.summary.sort_values(metric, ascending=False, kind='stable', na_position='last').head(n)
+    def __repr__(self): return f"ManyForecast({len(self.summary)} groups, engine={self.engine!r}, {self.wall_s:.1f} s)"
+
+# %% ../nbs/40_forecast.ipynb #c9353808
+MANY_ENGINES = ('loop', 'processes', 'spark')
+
+def _spark_many(long, args, levels, spark):
+    "Every group's `_forecast_group` inside Spark's `applyInPandas`."
+    from shopnb.engine import spark_session
+    spark = spark or spark_session()
+    cols = ['group string', 'step int', 'date timestamp', 'mean double'] + [f'{b}{l:g} double' for l in levels for b in ('lo', 'hi')]
+    cols += [f'{k} double' for k in _METRICS + tuple(f'coverage{l:g}' for l in levels)]
+    cols += ['last_total double', 'forecast_total double', 'n long', 'error string']
+    def one(pdf):
+        pdf = pdf.sort_values('date')
+        return _forecast_group(pdf['group'].iloc[0], pd.to_datetime(pdf['date']).to_numpy(), pdf['value'].to_numpy(), *args)
+    sdf = spark.createDataFrame(long, 'group string, date timestamp, value double')
+    sdf = sdf.repartition(max(1, spark.sparkContext.defaultParallelism if hasattr(spark, 'sparkContext') else 2), 'group')
+    return sdf.groupBy('group').applyInPandas(one, ', '.join(cols)).toPandas()
+
+# %% ../nbs/40_forecast.ipynb #3aa52cfe
+def forecast_many(series: pd.DataFrame,  # one column per group on a complete daily or weekly calendar (e.g. `group_series`)
+                  model='ets',  # a name from `MODELS` or a Forecaster (copied for each group)
+                  horizon: int = 28,  # steps to forecast (and per backtest window)
+                  windows: int = 3,  # backtest windows per group
+                  levels=(80, 95),  # interval levels
+                  engine: str = 'loop',  # 'loop' (one process), 'processes' (a local pool) or 'spark' (applyInPandas)
+                  n_jobs: int = 2,  # worker processes for engine='processes'
+                  spark=None,  # a SparkSession for engine='spark' (default: `shopnb.engine.spark_session()`)
+                 ) -> ManyForecast:
+    "The same forecaster and backtest applied to every group of `series`, with identical results whatever the engine."
+    if engine not in MANY_ENGINES: raise ShopnbError(f"engine={engine!r}: expected one of {list(MANY_ENGINES)}")
+    if not isinstance(series, pd.DataFrame) or series.shape[1] == 0: raise ShopnbError("forecast_many: expected a DataFrame with one column per group")
+    freq = _freq(series.index)
+    if freq is None: raise ShopnbError("forecast_many: the index must be a complete daily or weekly calendar (see `group_series`)")
+    if isinstance(model, str) and model not in MODELS: raise ShopnbError(f"unknown model {model!r}; expected one of {list(MODELS)}")
+    horizon, levels = check_horizon(horizon), _check_levels(levels)
+    args = (model, horizon, windows, levels, freq)
+    groups = [str(c) for c in series.columns]
+    if len(set(groups)) < len(groups): raise ShopnbError("forecast_many: group names must be distinct")
+    t0 = time.perf_counter()
+    if engine == 'loop':
+        parts = [_forecast_group(g, series.index, series.iloc[:, i].to_numpy(), *args) for i, g in enumerate(progress(groups, desc='groups'))]
+    elif engine == 'processes':
+        from joblib import Parallel, delayed
+        parts = Parallel(n_jobs=n_jobs)(delayed(_forecast_group)(g, series.index, series.iloc[:, i].to_numpy(), *args) for i, g in enumerate(groups))
+    else:
+        long = series.set_axis(groups, axis=1).rename_axis('date').reset_index().melt(id_vars='date', var_name='group', value_name='value')
+        parts = [_spark_many(long[['group', 'date', 'value']], args, levels, spark)]
+    out = pd.concat(parts, ignore_index=True)
+    out['group'] = pd.Categorical(out['group'].astype(str), categories=groups)
+    out = out.sort_values(['group', 'step'], kind='stable').reset_index(drop=True)
+    out['group'] = out['group'].astype(str); out['date'] = pd.to_datetime(out['date']).astype('datetime64[us]')
+    out['n'] = out['n'].astype('int64'); out['step'] = out['step'].astype('int64')
+    return ManyForecast(out, levels, engine, time.perf_counter() - t0)

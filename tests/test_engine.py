@@ -121,3 +121,15 @@ def test_portable_check_names_the_construct():
     assert check_portable("select user_id, list(event_type order by ts) from events group by 1")
     assert check_portable("select epoch_ms(ts) from events")
     assert not check_portable("select user_id, count(*) from events group by 1")
+
+
+def test_forecast_many_identical_on_three_engines(small_shop_dir, spark):
+    "The same per-group forecasts and backtest metrics, bit for bit, from the loop, a process pool and Spark's applyInPandas."
+    from shopnb.forecast import group_series, forecast_many
+    gs = group_series(Shop.load(small_shop_dir), 'category', top=4)
+    runs = {e: forecast_many(gs, 'ets', horizon=14, windows=2, engine=e, spark=spark) for e in ('loop', 'processes', 'spark')}
+    ref = runs['loop']
+    assert list(ref.summary.index) == list(gs.columns) and ref.summary.mase.notna().all()
+    for e in ('processes', 'spark'):
+        pd.testing.assert_frame_equal(ref.forecasts, runs[e].forecasts, check_exact=True)
+        pd.testing.assert_frame_equal(ref.summary, runs[e].summary, check_exact=True)
