@@ -707,39 +707,39 @@ def make_models(names='all',  # 'all', a comma-separated string or a list of nam
     return {n: (MODELS[n](**kw) if n == 'combination' else MODELS[n]()) for n in names}
 
 # %% ../nbs/40_forecast.ipynb #519bceac
+_LINE_COLS = ('order_id', 'customer_id', 'ts', 'status', 'product_id', 'quantity', 'unit_price', 'revenue')
+
 def _group_column(con, by):
-    "Which joined table holds column `by`: the SQL expression for it, and the joins it needs."
-    cols = lambda t: [r[0] for r in con.execute(f"describe {t}").fetchall()]
+    "The SQL expression for column `by` beside the sale lines `s`, and the join it needs."
     tabs = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
-    for t, alias, join in (('order_items', 'i', ''), ('orders', 'o', ''),
-                           ('products', 'p', 'left join products p on p.product_id = i.product_id'),
-                           ('customers', 'c', 'left join customers c on c.customer_id = o.customer_id')):
-        if t in tabs and by in cols(t): return f'coalesce(cast({alias}."{by}" as varchar), \'unknown\')', join
-    raise ShopnbError(f"by={by!r}: not a column of order_items, orders, products or customers")
+    cols = lambda t: [r[0] for r in con.execute(f"describe {t}").fetchall()] if t in tabs else []
+    expr = lambda a: f"coalesce(cast({a}.\"{by}\" as varchar), 'unknown')"
+    if by in _LINE_COLS: return expr('s'), ''
+    for t, a, on in (('products', 'p', 'p.product_id = s.product_id'), ('customers', 'c', 'c.customer_id = s.customer_id'),
+                     ('orders', 'o', 'o.order_id = s.order_id')):
+        if by in cols(t): return expr(a), f"left join {t} {a} on {on}"
+    raise ShopnbError(f"by={by!r}: not a column of the sale lines {list(_LINE_COLS)}, products, customers or orders")
 
 def group_series(shop,  # a `shopnb.schema.Shop` with `orders` and `order_items`
-                 by: str = 'category',  # column of order_items, orders, products or customers, e.g. product_id, category, country
+                 by: str = 'category',  # column of the sale lines, products, customers or orders, e.g. product_id, category, country
                  target: str = 'orders',  # one of `TARGETS`: orders, revenue or units
                  freq: str = 'D',  # 'D' daily or 'W' weekly (whole weeks ending on Sunday)
-                 statuses=('completed', 'returned', 'pending'),  # order statuses that count as sales
+                 statuses=SALE_STATUSES,  # order statuses that count as sales (`shopnb.schema.SALE_STATUSES`; None: all)
                  top: int|None = None,  # keep the `top` groups with the largest total (None: all)
                 ) -> pd.DataFrame:
     "One complete-calendar column of `target` per value of `by` (zeros on days without trade), largest groups first."
     if target not in TARGETS: raise ShopnbError(f"target {target!r} is unknown; expected one of {list(TARGETS)}")
     if freq not in FREQS: raise ShopnbError(f"freq {freq!r} is unknown; expected one of {list(FREQS)}")
     if not shop.has('orders', 'order_items'): raise ShopnbError(f"shop {shop.name!r} needs orders and order_items for series per {by!r}")
-    statuses = list(statuses)
     con = shop.connect()
     try:
         grp, join = _group_column(con, by)
-        val = {'orders': 'count(distinct o.order_id)', 'revenue': 'sum(i.quantity * i.unit_price)', 'units': 'sum(i.quantity)'}[target]
-        df = con.execute(f"""select cast(o.ts as date) as day, {grp} as grp, {val} as value
-            from orders o join order_items i on i.order_id = o.order_id {join}
-            where o.status in ({', '.join('?' * len(statuses))}) and i.quantity > 0 and i.unit_price > 0
-            group by all""", statuses).df()
+        lines, params = sale_lines_sql(statuses)
+        val = {'orders': 'count(distinct s.order_id)', 'revenue': 'sum(s.revenue)', 'units': 'sum(s.quantity)'}[target]
+        df = con.execute(f"select cast(s.ts as date) as day, {grp} as grp, {val} as value from ({lines}) s {join} group by all", params).df()
         lo, hi = con.execute("select min(cast(ts as date)), max(cast(ts as date)) from orders").fetchone()
     finally: con.close()
-    if df.empty: raise ShopnbError(f"shop {shop.name!r}: no sales with status in {statuses}")
+    if df.empty: raise ShopnbError(f"shop {shop.name!r}: no sale lines with status in {statuses}")
     idx = pd.date_range(pd.Timestamp(lo), pd.Timestamp(hi), freq='D', name='date')
     df['day'] = pd.to_datetime(df['day'])
     out = df.pivot_table(index='day', columns='grp', values='value', aggfunc='sum').reindex(idx).fillna(0.0).astype(float)
