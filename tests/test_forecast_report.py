@@ -105,7 +105,8 @@ def test_weekly_option(tmp_path):
     shop = small(seed=0, days=840)   # 119 full weeks: more than the two 52-week seasons the weekly models need
     data = shop.save(tmp_path/'shop')
     o = shop['orders']
-    res = run_report('forecast', params=dict(frequency='W', horizon=4, windows=2, models=['seasonal_naive', 'ets', 'theta']),
+    res = run_report('forecast', params=dict(frequency='W', horizon=4, windows=2, models=['seasonal_naive', 'ets', 'theta'],
+                                             per_group='category', group_model='seasonal_naive', group_engine='processes'),
                      data_dir=data, out=tmp_path/'site', progress_bar=False)
     assert res.status == 'ok', res.error
     m = res.metrics
@@ -124,3 +125,5 @@ def test_weekly_option(tmp_path):
     assert m['forecast_closed_days'] == 0
     doc = json.loads((res.out_dir/'metrics.json').read_text())
     assert doc['skipped_sections'] == {} and doc['params']['frequency'] == 'W'
+    cats = shop['products'].merge(sold, on='product_id').category.nunique()
+    assert m['groups_forecast'] == min(cats, 50) and m['groups_without_backtest'] == 0   # per-group mode: one forecast per category
