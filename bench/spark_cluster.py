@@ -28,7 +28,7 @@ def run_report(engine: str, out: Path, env: dict) -> dict:
                        env=env, capture_output=True, text=True)
     wall = time.perf_counter() - t
     if r.returncode: raise SystemExit(f"behaviour report ({engine}) failed:\n{r.stdout[-2000:]}\n{r.stderr[-3000:]}")
-    m = json.loads(next(out.glob(f'behavior/*engine={engine}*/metrics.json')).read_text())['metrics']
+    m = json.loads(next(out.glob('behavior/*/metrics.json')).read_text())['metrics']
     return dict(wall_s=round(wall, 1), peak_rss_mb=round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024), metrics=m)
 
 
@@ -37,8 +37,9 @@ def main():
     ap.add_argument('--master', required=True, help='spark://host:port of the running standalone cluster')
     ap.add_argument('--quick', action='store_true', help='50 products instead of all, no DuckDB report run')
     ap.add_argument('--model', default='ets')
+    ap.add_argument('--max-wait', type=float, default=600, help='seconds to wait for an idle machine before starting')
     a = ap.parse_args()
-    load0 = wait_for_idle()
+    load0 = wait_for_idle(timeout=a.max_wait)
     rows, ver = [], versions('pyspark', 'sqlglot', 'duckdb', 'pandas', 'statsmodels')
     shop_dir = default_shop_dir(); shop = Shop.load(shop_dir)
     env = {**os.environ, 'SPARK_MASTER': a.master, 'PYSPARK_PYTHON': sys.executable, 'SHOPNB_PROGRESS': '0'}
