@@ -6,16 +6,15 @@
 from __future__ import annotations
 from dataclasses import dataclass
 import numpy as np, pandas as pd
-from .core import ShopnbError, get_logger, progress, seed_everything, get_device, torch_threads
+from .core import ShopnbError, progress, seed_everything, get_device, torch_threads
 from .schema import EVENT_TYPES
-from .behavior import connect, sessionize_sql, _check_event_types, _columns
+from .behavior import connect, check_event_types, columns, sessionize_sql
 
 # %% auto #0
-__all__ = ['log', 'GAP_EDGES', 'PURCHASE', 'Sessions', 'session_sequences', 'split_users', 'evaluate', 'MajorityNextAction',
+__all__ = ['GAP_EDGES', 'PURCHASE', 'Sessions', 'session_sequences', 'split_users', 'evaluate', 'MajorityNextAction',
            'MarkovNextAction', 'NextActionTransformer']
 
 # %% ../nbs/12_nextaction.ipynb #bde62034
-log = get_logger(__name__)
 GAP_EDGES = (10, 30, 60, 180, 600)  # seconds; bucket 0 = first event of the session, 1.. = gaps below each edge, last = above
 PURCHASE = EVENT_TYPES.index('purchase')
 
@@ -68,33 +67,30 @@ def session_sequences(events,  # events table, or a Shop / dict holding `events`
                       min_length: int = 2,  # shorter sessions carry no prefix to predict from
                      ) -> Sessions:
     "Encode each session of `events` (with at least `min_length` events) as event-type, category, gap-bucket and repeat arrays."
-    con = connect(events, 'events'); _check_event_types(con)
-    cols = _columns(con, 'events')
-    tabs = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
-    pid = ', product_id' if 'product_id' in cols else ''
-    if 'category' in cols: cat = ', category'
-    elif pid and 'products' in tabs and 'category' in _columns(con, 'products'):
-        con.execute("create or replace temp view _ev as select e.*, p.category from events e left join products p using (product_id)")
-        cat = ', category'
-    else: cat = ''
-    sql = sessionize_sql(gap, pid + cat)
-    if cat and 'category' not in cols: sql = sql.replace(' from events)', ' from _ev)', 1)
-    df = con.execute(f"select * from ({sql}) order by user_id, session_no, ts, _rk{', product_id' if pid else ''}").df()
+    con = connect(events, 'events'); check_event_types(con)
+    cols = columns(con, 'events')
+    pid = ['product_id'] if 'product_id' in cols else []
+    source, cat = 'events', []
+    if 'category' in cols: cat = ['category']
+    elif pid and 'category' in columns(con, 'products'):
+        source, cat = "(select e.*, p.category from events e left join products p using (product_id))", ['category']
+    sql, params = sessionize_sql(gap, pid + cat, source)
+    df = con.execute(f"select * from ({sql}) q order by user_id, session_no, ts, type_rank{', product_id nulls last' if pid else ''}", params).df()
     if pid:  # the product's history with this user, before this event
         known = df.product_id.notna().to_numpy()
         up = df.groupby(['user_id', 'product_id'], sort=False)
         seen_user = up.cumcount().to_numpy() > 0
-        seen_session = df.groupby(['session_id', 'product_id'], sort=False).cumcount().to_numpy() > 0
+        seen_session = df.groupby(['user_id', 'session_no', 'product_id'], sort=False).cumcount().to_numpy() > 0
         cf = df.event_type.isin(['cart', 'fav']).astype(int)
         carted = (cf.groupby([df.user_id, df.product_id], sort=False).cumsum() - cf).to_numpy() > 0
         rep = np.where(~known, 0, np.where(carted, 3, np.where(seen_session, 1, np.where(seen_user, 2, 0))))
     else: rep = np.zeros(len(df), int)
-    n_ev = df.groupby('session_id', sort=False).session_id.transform('size').to_numpy()
+    n_ev = df.groupby(['user_id', 'session_no'], sort=False).ts.transform('size').to_numpy()
     keep = n_ev >= int(min_length)
     df, rep = df[keep].reset_index(drop=True), rep[keep]
     if df.empty: raise ShopnbError(f"events: no session with at least {min_length} events")
-    sid = df.session_id.to_numpy()
-    starts = np.flatnonzero(np.r_[True, sid[1:] != sid[:-1]])
+    u, k = df.user_id.to_numpy(), df.session_no.to_numpy()
+    starts = np.flatnonzero(np.r_[True, (u[1:] != u[:-1]) | (k[1:] != k[:-1])])
     offsets = np.r_[starts, len(df)].astype(int)
     tcode = df.event_type.map({t: i for i, t in enumerate(EVENT_TYPES)}).to_numpy(int)
     if cat:
