@@ -115,28 +115,11 @@ def sessions_sql(gap="30min",  # inactivity that starts a new session
                  source: str = "events",  # table, view or parenthesised subquery holding the events
                 ) -> tuple[str, list]:
     "SQL and parameters for one row per session: user_id, session_no, start, end, duration_s, n_events and n_<type> per event type."
-    g = _gap_seconds(gap)
-    T = EVENT_TYPES
-    run = "over (partition by user_id order by ts, event_type rows between unbounded preceding and current row)"
-    cum = ', '.join(f"count(case when event_type = '{t}' then 1 end) {run} as c{i}" for i, t in enumerate(T))
-    before = ', '.join(f"c{i} - case when event_type = '{t}' then 1 else 0 end as b{i}" for i, t in enumerate(T))
-    nxt = ', '.join(f"lead(b{i}) over w as nb{i}, lead(c{i}) over w as nc{i}" for i in range(len(T)))
-    counts = ', '.join(f"case when nrn is null then c{i} when nstart then nb{i} else nc{i} end - b{i} as n_{t}" for i, t in enumerate(T))
-    sql = f"""with e as (select user_id, ts, event_type, lag(ts) over w as prev_ts, lead(ts) over w as next_ts,
-                         row_number() over w as rn, {cum}
-                  from {source} window w as (partition by user_id order by ts, event_type)),
-    k as (select *, prev_ts is null or datediff('microsecond', prev_ts, ts) / 1e6 > {g!r} as is_start, {before}
-          from e where prev_ts is null or next_ts is null or datediff('microsecond', prev_ts, ts) / 1e6 > {g!r}),
-    n as (select *, row_number() over w as session_no, lead(is_start) over w as nstart, lead(prev_ts) over w as nprev,
-                 lead(ts) over w as nts, lead(rn) over w as nrn, {nxt}
-          from k window w as (partition by user_id order by rn)),
-    s as (select user_id, session_no, ts as start,
-                 case when nrn is null then ts when nstart then nprev else nts end as "end",
-                 case when nrn is null then 1 when nstart then nrn - rn else nrn - rn + 1 end as n_events, {counts}
-          from n where is_start)
-    select user_id, session_no, start, "end", datediff('microsecond', start, "end") / 1e6 as duration_s, n_events,
-           {', '.join(f'n_{t}' for t in T)} from s"""
-    return sql, []
+    base, params = sessionize_sql(gap, (), source)
+    counts = ', '.join(f"count(case when event_type = '{t}' then 1 end) as n_{t}" for t in EVENT_TYPES)
+    sql = f"""select user_id, session_no, min(ts) as start, max(ts) as "end", datediff('microsecond', min(ts), max(ts)) / 1e6 as duration_s,
+           count(*) as n_events, {counts} from ({base}) e group by user_id, session_no"""
+    return sql, params
 
 def sessions(events,  # events table, or a Shop / dict / DuckDB connection holding `events`
              gap="30min",  # inactivity that starts a new session
@@ -144,7 +127,7 @@ def sessions(events,  # events table, or a Shop / dict / DuckDB connection holdi
     "One row per session, sorted by user and start: user_id, session_no, start, end, duration_s, n_events and counts per event type."
     con = connect(events, 'events'); check_event_types(con)
     sql, params = sessions_sql(gap)
-    return con.execute(f"{sql} order by user_id, session_no", params).df()
+    return con.sql(f"{sql} order by user_id, session_no", params=params or None).to_arrow_table().to_pandas()
 
 # %% ../nbs/10_behavior.ipynb #3b39fdb8
 def _check_steps(steps) -> list:
@@ -163,20 +146,15 @@ def funnel_sql(steps=('view', 'cart', 'purchase'),  # event types in funnel orde
     if level not in ('session', 'user'): raise ShopnbError(f"level={level!r}: expected 'session' or 'user'")
     if by_table not in ('events', 'customers'): raise ShopnbError(f"by_table={by_table!r}: expected 'events' or 'customers'")
     seg = _ident(by) if by is not None else None
-    if level == 'session' and by is None:  # from the session summaries: one sort, no per-event session numbers
-        base, params = sessions_sql(gap)
-        flags = ', '.join(f"case when n_{s} > 0 then 1 else 0 end as f{i}" for i, s in enumerate(steps))
-        per_unit = f"select {flags} from ({base}) b"
-    else:
-        if level == 'session':
-            base, params = sessionize_sql(gap, [by] if by is not None and by_table == 'events' else [])
-            unit = "user_id, session_no"
-        else: base, params, unit = "select * from events", [], "user_id"
-        if by is not None and by_table == 'customers':
-            base = f"select b.*, c.{seg} from ({base}) b left join customers c on b.user_id = c.customer_id"
-        key = f"{seg}, {unit}" if seg else unit
-        flags = ', '.join(f"max(case when event_type = '{s}' then 1 else 0 end) as f{i}" for i, s in enumerate(steps))
-        per_unit = f"select {key}, {flags} from ({base}) b group by {key}"
+    if level == 'session':
+        base, params = sessionize_sql(gap, [by] if by is not None and by_table == 'events' else [])
+        unit = "user_id, session_no"
+    else: base, params, unit = "select * from events", [], "user_id"
+    if by is not None and by_table == 'customers':
+        base = f"select b.*, c.{seg} from ({base}) b left join customers c on b.user_id = c.customer_id"
+    key = f"{seg}, {unit}" if seg else unit
+    flags = ', '.join(f"max(case when event_type = '{s}' then 1 else 0 end) as f{i}" for i, s in enumerate(steps))
+    per_unit = f"select {key}, {flags} from ({base}) b group by {key}"
     sel = ', '.join(f"sum(f{i}) as r{i}, sum({' * '.join(f'f{j}' for j in range(i + 1))}) as c{i}" for i in range(len(steps)))
     sql = f"select {seg + ', ' if seg else ''}count(*) as units, {sel} from ({per_unit}) u" + (f" group by {seg}" if seg else '')
     return sql, params
@@ -333,7 +311,7 @@ def rfm_summary(r: pd.DataFrame) -> pd.DataFrame:
     g['share'] = g.customers / g.customers.sum(); g['revenue_share'] = g.revenue / g.revenue.sum()
     return g.drop(columns='revenue').sort_values('customers', ascending=False)
 
-# %% ../nbs/10_behavior.ipynb #f2c039e5
+# %% ../nbs/10_behavior.ipynb #70a45b77
 NONPORTABLE = {  # regular expression (case-insensitive) -> why the construct is left out of the SQL builders
     r'\bepoch\s*\(': "epoch(a) - epoch(b) is whole seconds on Spark: use datediff('microsecond', b, a) / 1e6",
     r'\bepoch_(ms|us|ns)\b': "epoch_ms/epoch_us/epoch_ns do not exist on Spark",
