@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import numpy as np, pandas as pd
 from .core import ShopnbError
-from .schema import Shop, EVENT_TYPES
+from .schema import Shop, EVENT_TYPES, SALE_STATUSES, order_revenue_sql
 
 # %% auto #0
 __all__ = ['RFM_SEGMENTS', 'NONPORTABLE', 'table_names', 'columns', 'connect', 'check_event_types', 'sessionize_sql',
@@ -210,37 +210,34 @@ def _period_index(period, a, b):
     return months if period == 'M' else f"cast({months} / {3 if period == 'Q' else 12} as bigint)"
 
 def cohort_sql(period: str = "M",  # cohort and activity period: 'D', 'W', 'M', 'Q' or 'Y'
-               statuses=('completed',),  # order statuses that count as purchases (None = all)
-               items: bool = True,  # the shop has `order_items` (revenue); else revenue is null
+               statuses=SALE_STATUSES,  # order statuses that count as purchases (`shopnb.schema.SALE_STATUSES`; None: all)
+               items: bool = True,  # the shop has `order_items` (revenue from its sale lines); else revenue is null
                status: bool = True,  # `orders` has a `status` column (else every order counts)
               ) -> tuple[str, list]:
     "SQL and parameters for the cohort table: cohort, period_index, customers, revenue, cohort_size, retention, revenue_per_customer."
     if period not in _PERIODS: raise ShopnbError(f"period={period!r}: expected one of {list(_PERIODS)}")
     p = _PERIODS[period]
-    where = "customer_id is not null" + (f" and status in {tuple(statuses) + ('',)}" if statuses and status else '')
-    rev = ("left join (select order_id, sum(quantity * unit_price) as revenue from order_items group by order_id) r using (order_id)"
-           if items else "")
-    revcol = "coalesce(r.revenue, 0)" if rev else "cast(null as double)"
+    q, params = order_revenue_sql(statuses if status else None, items=items)
     sql = f"""
-    with o as (select o.customer_id, date_trunc('{p}', o.ts) as p, {revcol} as revenue from orders o {rev} where {where}),
+    with o as (select customer_id, date_trunc('{p}', ts) as p, revenue from ({q}) s where customer_id is not null),
     c as (select customer_id, min(p) as cohort from o group by customer_id),
     a as (select c.cohort, {_period_index(period, 'c.cohort', 'o.p')} as period_index, count(distinct o.customer_id) as customers, sum(o.revenue) as revenue
           from o join c using (customer_id) group by c.cohort, period_index),
     z as (select cohort, count(*) as cohort_size from c group by cohort)
     select a.*, z.cohort_size, a.customers / nullif(z.cohort_size, 0) as retention, a.revenue / nullif(z.cohort_size, 0) as revenue_per_customer
     from a join z using (cohort) order by cohort, period_index"""
-    return sql, []
+    return sql, params
 
 def cohort_retention(orders,  # orders table (DataFrame), or a Shop / dict / DuckDB connection holding `orders` (and `order_items` for revenue)
                      period: str = "M",  # cohort and activity period: 'D', 'W', 'M', 'Q' or 'Y'
-                     statuses=('completed',),  # order statuses that count as purchases (None = all)
+                     statuses=SALE_STATUSES,  # order statuses that count as purchases (`shopnb.schema.SALE_STATUSES`; None: all)
                     ) -> pd.DataFrame:
     "Long table: cohort, period_index, customers, revenue, cohort_size, retention (customers / cohort size), revenue_per_customer (revenue / cohort size)."
     if period not in _PERIODS: raise ShopnbError(f"period={period!r}: expected one of {list(_PERIODS)}")
     con = connect(orders, 'orders')
     sql, params = cohort_sql(period, statuses, items='order_items' in table_names(con), status='status' in columns(con, 'orders'))
     df = con.execute(sql, params).df()
-    if df.empty: raise ShopnbError(f"orders: no orders with a customer id and status in {list(statuses or [])}")
+    if df.empty: raise ShopnbError(f"orders: no orders with a customer id and status in {statuses}")
     df['cohort'] = pd.to_datetime(df.cohort).dt.to_period(period if period != 'W' else 'W-SUN')
     return df
 
@@ -267,24 +264,20 @@ def _segment_sql():
     return "case " + ' '.join(cases) + " end"
 
 def rfm_sql(snapshot=None,  # date the recency is measured from (default: the day after the last counted order)
-            statuses=('completed',),  # order statuses that count as purchases (None = all)
-            items: bool = True,  # the shop has `order_items` (monetary = revenue); else monetary = number of orders
+            statuses=SALE_STATUSES,  # order statuses that count as purchases (`shopnb.schema.SALE_STATUSES`; None: all)
+            items: bool = True,  # the shop has `order_items` (monetary = revenue of the sale lines); else monetary = number of orders
             status: bool = True,  # `orders` has a `status` column (else every order counts)
            ) -> tuple[str, list]:
     "SQL and parameters for one row per customer: recency_days, frequency, monetary, r/f/m scores, rfm code and segment."
-    where = "customer_id is not null" + (f" and status in {tuple(statuses) + ('',)}" if statuses and status else '')
-    params = []
+    q, params = order_revenue_sql(statuses if status else None, items=items)
     if snapshot is None: snap = "select cast(cast(max(ts) as date) + interval 1 day as timestamp) as snap from o"
     else:
-        try: params.append(pd.Timestamp(snapshot).to_pydatetime())
+        try: params = [*params, pd.Timestamp(snapshot).to_pydatetime()]
         except (ValueError, TypeError): raise ShopnbError(f"snapshot={snapshot!r}: expected a date") from None
         snap = "select cast(? as timestamp) as snap"
-    rev = ("left join (select order_id, sum(quantity * unit_price) as revenue from order_items group by order_id) r using (order_id)"
-           if items else "")
-    revcol = "coalesce(r.revenue, 0)" if rev else "1.0"
     score = lambda col, desc=False: (f"1 + cast(floor(5 * (rank() over (order by {col}{' desc' if desc else ''}) - 1) / nullif(count(*) over (), 0)) as bigint)")
     sql = f"""
-    with o as (select o.customer_id, o.ts, {revcol} as revenue from orders o {rev} where {where}),
+    with o as (select customer_id, ts, {'revenue' if items else '1.0'} as revenue from ({q}) r where customer_id is not null),
     s as ({snap}),
     c as (select customer_id, datediff('day', cast(max(ts) as date), cast((select snap from s) as date)) as recency_days, count(*) as frequency,
           round(sum(revenue), 2) as monetary from o where ts < (select snap from s) group by customer_id),
@@ -295,7 +288,7 @@ def rfm_sql(snapshot=None,  # date the recency is measured from (default: the da
 
 def rfm(orders,  # orders table, or a Shop / dict / DuckDB connection holding `orders` (and `order_items` for monetary value)
         snapshot=None,  # date the recency is measured from (default: the day after the last order)
-        statuses=('completed',),  # order statuses that count as purchases (None = all)
+        statuses=SALE_STATUSES,  # order statuses that count as purchases (`shopnb.schema.SALE_STATUSES`; None: all)
        ) -> pd.DataFrame:
     "One row per customer: recency_days, frequency, monetary, r/f/m scores (1-5), rfm code and segment."
     con = connect(orders, 'orders')
@@ -311,7 +304,7 @@ def rfm_summary(r: pd.DataFrame) -> pd.DataFrame:
     g['share'] = g.customers / g.customers.sum(); g['revenue_share'] = g.revenue / g.revenue.sum()
     return g.drop(columns='revenue').sort_values('customers', ascending=False)
 
-# %% ../nbs/10_behavior.ipynb #70a45b77
+# %% ../nbs/10_behavior.ipynb #c2f348db
 NONPORTABLE = {  # regular expression (case-insensitive) -> why the construct is left out of the SQL builders
     r'\bepoch\s*\(': "epoch(a) - epoch(b) is whole seconds on Spark: use datediff('microsecond', b, a) / 1e6",
     r'\bepoch_(ms|us|ns)\b': "epoch_ms/epoch_us/epoch_ns do not exist on Spark",
