@@ -159,7 +159,19 @@ def funnel_sql(steps=('view', 'cart', 'purchase'),  # event types in funnel orde
     sql = f"select {seg + ', ' if seg else ''}count(*) as units, {sel} from ({per_unit}) u" + (f" group by {seg}" if seg else '')
     return sql, params
 
-def funnel(events,  # events table, or a Shop / dict / DuckDB connection holding `events` (and `customers` for customer segments)
+def _is_sessions_table(x, steps) -> bool:
+    return isinstance(x, pd.DataFrame) and 'session_no' in x.columns and all(f'n_{s}' in x.columns for s in steps)
+
+def _summary_counts(ses: pd.DataFrame, steps, by) -> pd.DataFrame:
+    "The funnel counts of `funnel_sql` from a sessions table (one row per session with `n_<type>` counts)."
+    f = pd.DataFrame({f'f{i}': (ses[f'n_{s}'] > 0).astype(int) for i, s in enumerate(steps)}, index=ses.index)
+    for i in range(len(steps)): f[f'ch{i}'] = f[[f'f{j}' for j in range(i + 1)]].prod(axis=1)
+    g = f.groupby(ses[by], sort=False, dropna=False) if by else f.groupby(np.zeros(len(f), int))
+    out = g.agg(**{'units': ('f0', 'size')}, **{f'r{i}': (f'f{i}', 'sum') for i in range(len(steps))},
+                **{f'c{i}': (f'ch{i}', 'sum') for i in range(len(steps))})
+    return out.reset_index(names=by) if by else out.reset_index(drop=True)
+
+def funnel(events,  # events table, a Shop / dict / DuckDB connection holding `events` (and `customers` for customer segments), or the output of `sessions`
            steps=('view', 'cart', 'purchase'),  # event types in funnel order
            level: str = 'session',  # 'session' or 'user'
            by: str|None = None,  # optional segment column of events (e.g. 'category') or customers (e.g. 'country')
@@ -169,6 +181,10 @@ def funnel(events,  # events table, or a Shop / dict / DuckDB connection holding
     "Funnel table: per segment and step, units reaching it (`reached`, `share`) and the chain of all earlier steps (`chain`, `chain_share`, `step_rate`)."
     if level not in ('session', 'user'): raise ShopnbError(f"level={level!r}: expected 'session' or 'user'")
     steps = _check_steps(steps)
+    if _is_sessions_table(events, steps):  # already sessionized: count in the small table, no second pass over the events
+        if level != 'session': raise ShopnbError(f"level={level!r}: a sessions table gives session funnels only; pass the events for level='user'")
+        if by is not None and by not in events.columns: raise ShopnbError(f"by={by!r}: not a column of the sessions table {list(events.columns)}")
+        return _funnel_table(_summary_counts(events, steps, by), steps, by, min_units)
     con = connect(events, 'events'); check_event_types(con)
     by_table = 'events'
     if by is not None and by not in (ecols := columns(con, 'events')):
@@ -304,7 +320,7 @@ def rfm_summary(r: pd.DataFrame) -> pd.DataFrame:
     g['share'] = g.customers / g.customers.sum(); g['revenue_share'] = g.revenue / g.revenue.sum()
     return g.drop(columns='revenue').sort_values('customers', ascending=False)
 
-# %% ../nbs/10_behavior.ipynb #c2f348db
+# %% ../nbs/10_behavior.ipynb #1c073346
 NONPORTABLE = {  # regular expression (case-insensitive) -> why the construct is left out of the SQL builders
     r'\bepoch\s*\(': "epoch(a) - epoch(b) is whole seconds on Spark: use datediff('microsecond', b, a) / 1e6",
     r'\bepoch_(ms|us|ns)\b': "epoch_ms/epoch_us/epoch_ns do not exist on Spark",
