@@ -129,7 +129,7 @@ def sessions(events,  # events table, or a Shop / dict / DuckDB connection holdi
     sql, params = sessions_sql(gap)
     return con.sql(f"{sql} order by user_id, session_no", params=params or None).to_arrow_table().to_pandas()
 
-# %% ../nbs/10_behavior.ipynb #3b39fdb8
+# %% ../nbs/10_behavior.ipynb #ff7c3ae3
 def _check_steps(steps) -> list:
     steps = list(steps)
     if not steps or any(s not in EVENT_TYPES for s in steps): raise ShopnbError(f"steps={steps}: expected event types from {list(EVENT_TYPES)}")
@@ -159,6 +159,7 @@ def funnel_sql(steps=('view', 'cart', 'purchase'),  # event types in funnel orde
     sql = f"select {seg + ', ' if seg else ''}count(*) as units, {sel} from ({per_unit}) u" + (f" group by {seg}" if seg else '')
     return sql, params
 
+# %% ../nbs/10_behavior.ipynb #3b39fdb8
 def _is_sessions_table(x, steps) -> bool:
     return isinstance(x, pd.DataFrame) and 'session_no' in x.columns and all(f'n_{s}' in x.columns for s in steps)
 
@@ -320,7 +321,7 @@ def rfm_summary(r: pd.DataFrame) -> pd.DataFrame:
     g['share'] = g.customers / g.customers.sum(); g['revenue_share'] = g.revenue / g.revenue.sum()
     return g.drop(columns='revenue').sort_values('customers', ascending=False)
 
-# %% ../nbs/10_behavior.ipynb #1c073346
+# %% ../nbs/10_behavior.ipynb #40fda274
 NONPORTABLE = {  # regular expression (case-insensitive) -> why the construct is left out of the SQL builders
     r'\bepoch\s*\(': "epoch(a) - epoch(b) is whole seconds on Spark: use datediff('microsecond', b, a) / 1e6",
     r'\bepoch_(ms|us|ns)\b': "epoch_ms/epoch_us/epoch_ns do not exist on Spark",
