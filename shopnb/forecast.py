@@ -818,7 +818,9 @@ def _spark_many(long, args, levels, spark):
         pdf = pdf.sort_values('date')
         return _forecast_group(pdf['group'].iloc[0], pd.to_datetime(pdf['date']).to_numpy(), pdf['value'].to_numpy(), *args)
     sdf = spark.createDataFrame(long, 'group string, date timestamp, value double')
-    sdf = sdf.repartition(max(1, spark.sparkContext.defaultParallelism if hasattr(spark, 'sparkContext') else 2), 'group')
+    try: parts = spark.sparkContext.defaultParallelism   # not available over Spark Connect
+    except Exception: parts = int(spark.conf.get('spark.default.parallelism', '2'))
+    sdf = sdf.repartition(max(1, parts), 'group')
     return sdf.groupBy('group').applyInPandas(one, ', '.join(cols)).toPandas()
 
 # %% ../nbs/40_forecast.ipynb #3aa52cfe
