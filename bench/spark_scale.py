@@ -3,7 +3,7 @@ orders tiled to 10 M and 30 M events, in DuckDB, Spark local[2] and a Spark stan
 Each engine runs in its own process; wall time per step and the peak memory of that process tree (for the cluster, plus the
 master, workers and executors) sampled every 0.2 s. Results: bench/results/spark_scale.{json,md}.
 
-usage: bench/spark_cluster.sh bench/spark_scale.py [--sizes 10000000,30000000]   (DuckDB, local[2] and the cluster)
+usage: bench/spark_cluster.sh bench/spark_scale.py [--sizes 10000000,30000000] [--append]   (DuckDB, local[2] and the cluster)
        python bench/spark_scale.py [--sizes ...]                                 (DuckDB and local[2] only)
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import argparse, json, os, subprocess, sys, tempfile, threading, time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import wait_for_idle, versions, row, write_results  # noqa: E402
+from _common import wait_for_idle, versions, row, write_results, RESULTS  # noqa: E402
 
 NAME = 'spark_scale'
 STEPS = ('funnel_session', 'funnel_user', 'cohorts_month', 'rfm')
@@ -95,15 +95,18 @@ def main():
     ap.add_argument('--engines', default=None, help='subset of duckdb,local,cluster')
     ap.add_argument('--max-wait', type=float, default=600, help='seconds to wait for an idle machine before each size')
     ap.add_argument('--timeout', type=float, default=1800, help='seconds allowed per engine and size')
+    ap.add_argument('--append', action='store_true', help='keep the rows of other sizes already in the results file')
     ap.add_argument('--one'); ap.add_argument('--shop')
     a = ap.parse_args()
     if a.one: return one(a.one, a.shop, a.master)
     from shopnb.core import default_shop_dir
     engines = (a.engines or ('duckdb,local,cluster' if a.master else 'duckdb,local')).split(',')
     ver = versions('duckdb', 'pyspark', 'sqlglot', 'pandas')
-    rows = []
+    rows, sizes = [], [int(x) for x in a.sizes.split(',')]
+    old = RESULTS/f'{NAME}.json'
+    if a.append and old.exists(): rows = [r for r in json.loads(old.read_text()) if r.get('events') not in sizes]
     with tempfile.TemporaryDirectory() as tmp:
-        for n in [int(x) for x in a.sizes.split(',')]:
+        for n in sizes:
             shop_dir = Path(tmp)/f'shop_{n}'; n_ev = tile(default_shop_dir(), shop_dir, n)
             for e in engines:
                 load = wait_for_idle(timeout=a.max_wait)
