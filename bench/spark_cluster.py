@@ -5,7 +5,7 @@ a Python loop and a process pool. Results: bench/results/spark_cluster.{json,md}
 usage: bench/spark_cluster.sh [--quick]     (starts and stops the cluster, then runs this file with --master)
 """
 from __future__ import annotations
-import argparse, json, os, resource, subprocess, sys, tempfile, time
+import argparse, json, os, subprocess, sys, tempfile, time
 from pathlib import Path
 import pandas as pd
 
@@ -22,14 +22,21 @@ NAME = 'spark_cluster'
 
 
 def run_report(engine: str, out: Path, env: dict) -> dict:
-    "Run the behaviour report as `shopnb report run` does; wall time and the peak memory of the largest local process."
+    "Run the behaviour report as `shopnb report run` does; wall time and the peak memory of its process tree (on the cluster, plus the master, workers and executors)."
+    import threading
+    from spark_scale import _tree_rss
     t = time.perf_counter()
-    r = subprocess.run([sys.executable, '-m', 'shopnb.cli', 'report', 'run', 'behavior', '-p', 'engine', engine, '--out', str(out), '--force', '-q'],
-                       env=env, capture_output=True, text=True)
+    p = subprocess.Popen([sys.executable, '-m', 'shopnb.cli', 'report', 'run', 'behavior', '-p', 'engine', engine, '--out', str(out), '--force', '-q'],
+                         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak, done = [0], threading.Event()
+    def sample():
+        while not done.is_set(): peak[0] = max(peak[0], _tree_rss(p.pid, engine == 'spark')); time.sleep(0.2)
+    th = threading.Thread(target=sample, daemon=True); th.start()
+    so, se = p.communicate(); done.set(); th.join()
     wall = time.perf_counter() - t
-    if r.returncode: raise SystemExit(f"behaviour report ({engine}) failed:\n{r.stdout[-2000:]}\n{r.stderr[-3000:]}")
+    if p.returncode: raise SystemExit(f"behaviour report ({engine}) failed:\n{so[-2000:]}\n{se[-3000:]}")
     m = json.loads(next(out.glob('behavior/*/metrics.json')).read_text())['metrics']
-    return dict(wall_s=round(wall, 1), peak_rss_mb=round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024), metrics=m)
+    return dict(wall_s=round(wall, 1), peak_rss_mb=round(peak[0] / 2**20), metrics=m)
 
 
 def main():
@@ -72,7 +79,7 @@ def main():
     notes = (f"Command: `bench/spark_cluster.sh{' --quick' if a.quick else ''}` (a standalone master and two workers of 1 core each on localhost, "
              f"from the pyspark installation). Shop: the default synthetic shop ({shop_dir.name}). Load average before the run: {load0}; "
              "each row records the load average when it finished (`loadavg`). The report's wall time includes starting the kernel and, on Spark, "
-             "the session; its peak memory is the largest local process (the Spark executors run in the workers' JVMs, not counted).")
+             "the session; its peak memory is the sampled resident memory of the report's process tree (on Spark, plus the master, workers and executors).")
     write_results(NAME, rows, title='Spark standalone cluster on one machine: behaviour report and forecast_many', notes=notes)
     print(f"written bench/results/{NAME}.json and .md")
 
