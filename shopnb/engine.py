@@ -126,6 +126,9 @@ def spark_session(master: str|None = None,  # e.g. 'local[2]' or 'spark://host:7
     os.environ.setdefault('PYSPARK_DRIVER_PYTHON', sys.executable)
     remote = remote or os.environ.get('SPARK_REMOTE')
     if not remote and (why := java_missing()): raise ShopnbError(f"engine='spark': {why}")
+    if remote:
+        try: import grpc  # noqa: F401
+        except ImportError: raise ShopnbError(f"remote={remote!r}: Spark Connect needs pyspark's connect extras (pip install 'pyspark[connect]==4.3.0')") from None
     from pyspark.sql import SparkSession
     b = SparkSession.builder.appName(app_name)
     if remote: b = b.remote(remote)
@@ -326,12 +329,8 @@ def sessionize_spark(shop: SparkShop,  # a shop opened with engine='spark'
                      path: str|None = None,  # write the sessionized events as Parquet here (any URI Spark writes)
                     ):
     "The events with their session number and `gap_s` as a Spark DataFrame (or written to `path`, which is returned)."
-    import inspect
     from shopnb import behavior as bh
     if not isinstance(shop, SparkShop): raise ShopnbError(f"sessionize_spark: expected a shop opened with engine='spark', got {type(shop).__name__}")
-    if 'to' in inspect.signature(bh.sessionize).parameters: sdf = bh.sessionize(shop, gap, to='relation').spark   # the builders' own relation
-    else:
-        cols = [c for c in shop.frame('events').columns if c not in ('user_id', 'ts', 'event_type', 'session_id')]
-        sdf = shop.connect().sql(bh.sessionize_sql(gap, ''.join(f', "{c}"' for c in cols))).spark.drop('_rk')
+    sdf = bh.sessionize(shop, gap, to='relation').spark   # the builders' own query, kept lazy in Spark
     if path is None: return sdf
     sdf.write.mode('overwrite').parquet(str(path)); return str(path)
