@@ -1,6 +1,6 @@
-"""Customer-behaviour benchmark (protocol B): CDNOW BG/NBD hold-out vs `lifetimes`, Taobao next action, and DuckDB scale.
+"""Customer-behaviour benchmark (protocol B): Taobao next action and DuckDB scale (CDNOW CLV: bench/clv.py).
 
-usage: python bench/behavior.py --data ../shared/data [--quick] [--parts cdnow,taobao,scale] [--scale-events 10000000]
+usage: python bench/behavior.py --data ../shared/data [--quick] [--parts taobao,scale] [--scale-events 10000000]
 Writes bench/results/behavior.json and .md. Without --quick the Taobao figures are means over seeds 0, 1, 2.
 """
 from __future__ import annotations
@@ -12,34 +12,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as C
 os.environ.setdefault('SHOPNB_PROGRESS', '0')
 
-from shopnb import behavior as bh, clv as cl, nextaction as na
-from shopnb.datasets import cdnow, clickstream
+from shopnb import behavior as bh, nextaction as na
+from shopnb.datasets import clickstream
 from shopnb.schema import Shop
 
 VERS = ('shopnb', 'numpy', 'pandas', 'scipy', 'duckdb', 'torch', 'scikit-learn')
-
-
-# ---------------------------------------------------------------- CDNOW
-def bench_cdnow(data: Path, tmp: Path) -> list:
-    shop = cdnow(data/'cdnow'/'CDNOW_sample.txt')
-    sm = cl.customer_summary(cl.transactions(shop), calibration_end='1997-09-30', holdout_end='1998-06-30', unit_days=7.0)
-    t0 = time.perf_counter(); m = cl.BGNBD().fit(sm.frequency, sm.recency, sm['T']); fit_s = time.perf_counter() - t0
-    t1 = time.perf_counter(); chk = cl.holdout_check(m, sm); pred_s = time.perf_counter() - t1
-    published = dict(r=0.243, alpha=4.414, a=0.793, b=2.426)
-    v = C.versions(*VERS)
-    rows = [C.row('cdnow', 'holdout', 'shopnb_bgnbd', {**chk['bgnbd'], **{k: round(x, 4) for k, x in m.params_.items()},
-                  'loglik': round(m.loglik_, 2), 'params_match_2dp': all(round(m.params_[k], 2) == round(p, 2) for k, p in published.items())},
-                  fit_s=round(fit_s, 4), predict_s=round(pred_s, 4), wall_s=round(fit_s + pred_s, 4), versions=v),
-            C.row('cdnow', 'holdout', 'naive_rate', chk['naive_rate'], versions=v),
-            C.row('cdnow', 'holdout', 'zero', chk['zero'], versions=v)]
-    f = tmp/'cdnow_summary.csv'; sm.reset_index().to_csv(f, index=False)
-    try:
-        t = time.perf_counter(); p = C.run_peer(Path(__file__).parent/'peers'/'behavior_peers.py', f); wall = time.perf_counter() - t
-        rows.append(C.row('cdnow', 'holdout', 'lifetimes', {**p['metrics'], **{k: round(x, 4) for k, x in p['params'].items()}},
-                          peer=True, fit_s=p['fit_s'], predict_s=p['predict_s'], wall_s=round(wall, 3), versions=p['versions']))
-    except (SystemExit, RuntimeError) as e:
-        print(f"lifetimes peer skipped: {e}", file=sys.stderr)
-    return rows
 
 
 # ---------------------------------------------------------------- Taobao
@@ -214,7 +191,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--data', default=None, help='real-data folder (default ../shared/data)')
     ap.add_argument('--quick', action='store_true', help='one seed and a 1M-event scale run only')
-    ap.add_argument('--parts', default='cdnow,taobao,scale', help='comma-separated parts to run')
+    ap.add_argument('--parts', default='taobao,scale', help='comma-separated parts to run')
     ap.add_argument('--epochs', type=int, default=6, help='transformer training epochs')
     ap.add_argument('--scale-events', type=int, default=10_000_000, help='events of the large scale run (shopnb only)')
     ap.add_argument('--scale-child', nargs=2, metavar=('IMPL', 'PATH'), help=argparse.SUPPRESS)
@@ -224,7 +201,6 @@ def main():
     rows, t0 = [], time.perf_counter()
     with tempfile.TemporaryDirectory(prefix='bench-behavior-') as tmp:
         tmp = Path(tmp)
-        if 'cdnow' in parts: rows += bench_cdnow(data, tmp)
         if 'taobao' in parts: rows += bench_taobao(data, [0] if a.quick else [0, 1, 2], a.epochs)
         if 'scale' in parts:
             sizes = [(1_000_000, ('shopnb', 'pandas'))] + ([] if a.quick else [(a.scale_events, ('shopnb',))])
