@@ -125,7 +125,9 @@ def _arrays(frequency, recency, T):
     return x, tx, T
 
 def _check_penalizer(model):
-    if not (isinstance(model.penalizer, (int, float)) and model.penalizer >= 0):
+    try: ok = float(model.penalizer) >= 0
+    except (TypeError, ValueError): ok = False
+    if not ok:
         raise ShopnbError(f"{type(model).__name__}: penalizer must be a number >= 0, got {model.penalizer!r}")
 
 # %% ../nbs/11_clv.ipynb #9ad79aa9
