@@ -6,7 +6,7 @@
 from __future__ import annotations
 import io, re, json, html as _html
 from pathlib import Path
-from .core import ShopnbError, default_shop_dir
+from .core import ShopnbError, default_shop_dir, jsonable
 
 # %% auto #0
 __all__ = ['METRIC_MIME', 'SKIP_MIME', 'CHART_CLASS', 'read_notebook', 'read_json', 'format_value', 'record', 'metric_label',
@@ -28,19 +28,6 @@ def read_json(f) -> dict|None:
 
 # %% ../nbs/51_render.ipynb #ef08dff4
 METRIC_MIME = 'application/vnd.shopnb.metric+json'
-
-def _jsonable(v):
-    "`v` as plain JSON: numpy scalars to python, non-finite floats to None, timestamps to ISO strings."
-    import math
-    import numpy as np
-    if isinstance(v, np.generic): v = v.item()
-    if v is None or isinstance(v, (bool, int, str)): return v
-    if isinstance(v, float): return v if math.isfinite(v) else None
-    if isinstance(v, dict): return {str(k): _jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple, set, np.ndarray)): return [_jsonable(x) for x in v]
-    if hasattr(v, 'isoformat'): return v.isoformat()
-    if hasattr(v, 'to_dict'): return _jsonable(v.to_dict())
-    return str(v)
 
 def format_value(value, fmt=None) -> str:
     "`value` as display text: `fmt` is a format spec ('.3f', ','), a '{}' template or a callable; floats default to 4 significant digits."
@@ -64,7 +51,7 @@ def record(name: str,  # metric name, e.g. 'ndcg@10'
     html = (f'<div class="shopnb-metric" style="font-family:sans-serif;margin:2px 0"><span style="color:#555">'
             f'{_html.escape(name)}</span>: <b>{_html.escape(text)}</b></div>')
     display({'text/plain': f'{name}: {text}', 'text/html': html, 'text/markdown': f'**{name}**: {text}',
-             METRIC_MIME: {'name': name, 'value': _jsonable(value), 'text': text, 'key': bool(key), 'label': label or metric_label(name)}}, raw=True)
+             METRIC_MIME: {'name': name, 'value': jsonable(value), 'text': text, 'key': bool(key), 'label': label or metric_label(name)}}, raw=True)
     return value
 
 def metric_label(name: str) -> str:

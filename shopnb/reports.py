@@ -330,7 +330,8 @@ def _kernel_manager(workdir: Path, env: dict):
 KERNEL_ENV = {'MPLBACKEND': 'module://matplotlib_inline.backend_inline', 'SHOPNB_PROGRESS': '0',
               'PYTHONHASHSEED': '0', 'TOKENIZERS_PARALLELISM': 'false', 'HF_HUB_OFFLINE': '1', 'TRANSFORMERS_OFFLINE': '1'}
 
-def _ts(s):
+def _iso_time(s):
+    "A papermill ISO timestamp as a datetime (None when missing)."
     return datetime.fromisoformat(s.replace('Z', '+00:00')) if s else None
 
 def execute(src, dest, parameters: dict, workdir, progress_bar: bool = True, timeout: int|None = None, env: dict|None = None) -> tuple:
@@ -350,9 +351,9 @@ def execute(src, dest, parameters: dict, workdir, progress_bar: bool = True, tim
     if Path(dest).exists():
         nb = read_notebook(dest)
         pm_cells = [c.metadata.get('papermill', {}) for c in nb.cells if c.cell_type == 'code']
-        starts = [s for s in (_ts(m.get('start_time')) for m in pm_cells) if s]
-        ends = [e for e in (_ts(m.get('end_time')) for m in pm_cells) if e]
-        nb_start = _ts(nb.metadata.get('papermill', {}).get('start_time'))
+        starts = [s for s in (_iso_time(m.get('start_time')) for m in pm_cells) if s]
+        ends = [e for e in (_iso_time(m.get('end_time')) for m in pm_cells) if e]
+        nb_start = _iso_time(nb.metadata.get('papermill', {}).get('start_time'))
         if starts and ends and nb_start:
             k = max(0.0, (min(starts) - nb_start).total_seconds())
             x = max(0.0, (max(ends) - min(starts)).total_seconds())

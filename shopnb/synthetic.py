@@ -6,7 +6,7 @@
 from __future__ import annotations
 import inspect, random, time
 import numpy as np, pandas as pd
-from .core import ShopnbError, get_logger
+from .core import ShopnbError, get_logger, jsonable
 from .schema import Shop
 
 # %% auto #0
@@ -486,7 +486,7 @@ def _ids(prefix, n):
     w = len(str(max(n, 1)))
     return np.array([f'{prefix}{i + 1:0{w}d}' for i in range(n)], dtype=object)
 
-def _ts(start, t):
+def _days_ts(start, t):
     "Float days since `start` -> datetime64[us]."
     return np.datetime64(pd.Timestamp(start), 'us') + np.round(np.asarray(t) * 86_400e6).astype('int64').astype('timedelta64[us]')
 
@@ -602,35 +602,32 @@ def synthetic(seed: int = 0,  # random seed: the shop is a pure function of the 
     first = np.full(n_customers, np.inf); np.minimum.at(first, o_cust, o_t)
     customers = pd.DataFrame({'customer_id': cid,
                               'country': g_tab.choice(np.array(list(COUNTRIES), dtype=object), n_customers, p=np.array(list(COUNTRIES.values())) / sum(COUNTRIES.values())),
-                              'signup_ts': _ts(start, first - g_tab.uniform(1, 20, n_customers) / 1440)})
+                              'signup_ts': _days_ts(start, first - g_tab.uniform(1, 20, n_customers) / 1440)})
     products = pd.DataFrame({'product_id': pid, 'category': cats[pr['cat']], 'price': pr['price'],
                              'title': pr['title'], 'description': pr['desc']})
-    orders = pd.DataFrame({'order_id': oid, 'customer_id': cid[o_cust], 'ts': _ts(start, o_t), 'status': status})
+    orders = pd.DataFrame({'order_id': oid, 'customer_id': cid[o_cust], 'ts': _days_ts(start, o_t), 'status': status})
     io, ij = np.nonzero(items >= 0); ip = items[io, ij]
     uq = g_tab.random(len(ip))
     qty = 1 + (pr['consumable'][ip] & (uq < 0.3)) + (pr['consumable'][ip] & (uq < 0.1)) + (uq > 0.96)
     order_items = pd.DataFrame({'order_id': oid[io], 'product_id': pid[ip], 'quantity': qty.astype('int64'),
                                 'unit_price': pr['price'][ip]})
     events = pd.DataFrame({'user_id': cid[s_cust[s_order]][ses[eo]],
-                           'ts': _ts(start, ev['ts'][eo]), 'event_type': EVENT_CODES[ev['etype'][eo]],
+                           'ts': _days_ts(start, ev['ts'][eo]), 'event_type': EVENT_CODES[ev['etype'][eo]],
                            'product_id': pid[ev['product'][eo]], 'session_id': _ids('S', len(s_order))[ses[eo]],
                            'category': cats[pr['cat'][ev['product'][eo]]]})
     reviews = pd.DataFrame({'review_id': _ids('R', len(rv['order'])), 'product_id': pid[rv['product']],
-                            'customer_id': cid[o_cust[rv['order']]], 'ts': _ts(start, rv['ts']), 'rating': rv['rating'].astype('int64'),
+                            'customer_id': cid[o_cust[rv['order']]], 'ts': _days_ts(start, rv['ts']), 'rating': rv['rating'].astype('int64'),
                             'title': rv['title'], 'text': rv['text'], 'language': 'en'})
     truth = dict(time_unit='day', bgnbd=dict(r=r, alpha=alpha, a=a, b=b), gamma_gamma=dict(p=gg_p, q=gg_q, gamma=gg_gamma),
                  chains=[[str(pid[x]) for x in ch] for ch in pr['chains']],
                  consumables=[str(x) for x in pid[pr['consumable']]],
                  product_quality={str(p_): round(float(q_), 4) for p_, q_ in zip(pid, pr['quality'])},
                  order_origin={'affinity': int((how == 0).sum()), 'chain': int((how == 1).sum()), 'repeat': int((how == 2).sum())})
-    meta = dict(knobs=_jsonable(knobs), truth=truth)
+    meta = dict(knobs=jsonable(knobs), truth=truth)
     get_logger(__name__).debug('synthetic shop seed=%s: %d orders, %d events, %d reviews in %.1f s',
                                seed, n_ord, len(events), len(reviews), time.perf_counter() - t_start)
     return Shop.from_tables(dict(customers=customers, products=products, orders=orders, order_items=order_items,
                                  events=events, reviews=reviews), name=f'synthetic-seed{seed}', source='shopnb.synthetic', meta=meta)
-
-def _jsonable(d):
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
 
 def _check_knobs(k):
     "Raise `ShopnbError` naming the first knob outside its range."
