@@ -9,7 +9,7 @@ from pathlib import Path
 from .core import ShopnbError, project_root, site_dir, get_logger, progress
 
 # %% auto #0
-__all__ = ['directives', 'doc_cells', 'doc_notebook', 'render_doc_page', 'render_docs', 'add_cli']
+__all__ = ['directives', 'source_links', 'doc_cells', 'doc_notebook', 'render_doc_page', 'render_docs', 'add_cli']
 
 # %% ../nbs/54_docs.ipynb #216c7754
 _DIRECTIVE = re.compile(r'^\s*#\|\s*([\w-]+)(.*)$')
@@ -25,6 +25,15 @@ def directives(src: str) -> dict:
         out[m.group(1)] = m.group(2).strip().lstrip(':').strip()
     return out
 
+_SOURCE_LINK = re.compile(r'\[source\]\(([^)\s]*)\)(\{[^}\n]*\})?')
+
+def source_links(md: str) -> str:
+    "`show_doc`'s Quarto-style `[source](url){target=...}` as an HTML link (to the file when the line is unknown)."
+    def link(m):
+        url = re.sub(r'#LNone$', '', m.group(1))
+        return f'<div class="shopnb-source"><a href="{_html.escape(url)}" target="_blank" rel="noopener">source</a></div>'  # a block: markdown keeps it whole
+    return _SOURCE_LINK.sub(link, md)
+
 def doc_cells(nb) -> list:
     "The cells of a processed notebook as a reader sees them: hidden cells dropped, directive lines stripped, and `hide-input` tags on cells that show only their output."
     keep = []
@@ -37,6 +46,9 @@ def doc_cells(nb) -> list:
             c.metadata['tags'] = sorted(tags)
             c.source = '\n'.join(l for l in c.source.splitlines() if not _DIRECTIVE.match(l)).strip('\n')
             if 'hide-input' in tags and not c.get('outputs'): continue
+            for o in c.get('outputs', []):
+                md = o.get('data', {}).get('text/markdown')
+                if md: o['data']['text/markdown'] = source_links(md if isinstance(md, str) else ''.join(md))
         keep.append(c)
     return keep
 
@@ -66,7 +78,8 @@ def doc_notebook(path,  # a notebook in nbs/
 # %% ../nbs/54_docs.ipynb #e204c1be
 _DOCS_CSS = """body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif}
 .shopnb-docnav{font-family:system-ui,sans-serif;max-width:1100px;margin:12px auto;padding:8px 16px;font-size:.9em}
-.shopnb-docnav a{color:#0969da;margin-right:12px}"""
+.shopnb-docnav a{color:#0969da;margin-right:12px}
+.shopnb-source{float:right;font-size:smaller}"""
 
 def _title(nb, default: str) -> tuple:
     "`(title, summary)` from a notebook's first markdown cell (`# title` and `> summary`)."
