@@ -13,6 +13,23 @@ def shared_data(path=None) -> Path:
     if not p.exists(): sys.exit(f"real data not found at {p}: pass --data DIR")
     return p
 
+def wait_for_idle(max_load: float = 1.5,  # 1-minute load average under which the machine counts as idle
+                  timeout: float = 600,  # seconds to wait at most; then warn and go on
+                 ) -> float:
+    "Wait for the machine to be idle before timing anything; warn when it stays busy; return the load average."
+    t0 = time.time()
+    while os.getloadavg()[0] >= max_load and time.time() - t0 < timeout: time.sleep(10)
+    load = os.getloadavg()[0]
+    if load >= max_load: print(f"warning: the machine is busy (load average {load:.1f}); timings will be slower than on an idle machine", file=sys.stderr)
+    return round(load, 2)
+
+def median_time(fn, repeat: int = 5):
+    "Median wall time of `repeat` calls of `fn()` (seconds) and the last call's result: for steps short enough to repeat."
+    times, out = [], None
+    for _ in range(repeat):
+        t = time.perf_counter(); out = fn(); times.append(time.perf_counter() - t)
+    return round(float(sorted(times)[len(times) // 2]), 4), out
+
 @contextlib.contextmanager
 def timer(out: dict, key: str):
     "Store the wall time of the block in `out[key]` (seconds)."

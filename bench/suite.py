@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse, json, os, subprocess, sys, tempfile, threading, time
 from pathlib import Path
 
-from _common import ROOT, RESULTS, shared_data, versions, row, markdown_table
+from _common import ROOT, RESULTS, shared_data, versions, row, markdown_table, wait_for_idle
 
 BIN = Path(sys.executable).parent
 # shop name -> (loader kind, files relative to the shared data, loader options)
@@ -74,15 +74,6 @@ def run_all(shop: Path, site: Path, jobs: int) -> tuple:
     return rc, time.perf_counter() - t, mem, (site.parent/f'{site.name}.log').read_text()[-1500:]
 
 
-def wait_for_idle(limit: float = 1.5, wait_s: float = 300) -> float:
-    "Wait up to `wait_s` seconds for the 1-minute load average to fall below `limit`; return it."
-    t0 = time.time()
-    while os.getloadavg()[0] >= limit and time.time() - t0 < wait_s: time.sleep(10)
-    load = os.getloadavg()[0]
-    if load >= limit: print(f"warning: the machine is busy (load average {load:.1f}); timings will be slower than on an idle machine", file=sys.stderr)
-    return round(load, 2)
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--data', help='shared data folder (default ../shared/data)')
@@ -93,7 +84,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     data = shared_data(args.data)
     work = Path(args.work or tempfile.mkdtemp(prefix='shopnb-suite-'))
-    load_start = wait_for_idle(wait_s=args.wait)
+    load_start = wait_for_idle(timeout=args.wait)
     vers = versions('shopnb', 'pandas', 'duckdb', 'torch', 'transformers', 'statsmodels')
     rows, t0 = [], time.time()
     for name in args.shops:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import numpy as np, pandas as pd
 from .core import ShopnbError, get_logger
-from .schema import Shop, EVENT_TYPES
+from .schema import Shop, EVENT_TYPES, SALE_STATUSES, order_revenue_sql
 
 # %% auto #0
 __all__ = ['log', 'RFM_SEGMENTS', 'connect', 'sessionize_sql', 'sessionize', 'sessions', 'funnel', 'cohort_retention',
@@ -156,28 +156,25 @@ _PERIODS = {'D': 'day', 'W': 'week', 'M': 'month', 'Q': 'quarter', 'Y': 'year'}
 
 def cohort_retention(orders,  # orders table (DataFrame), or a Shop / dict holding `orders` (and `order_items` for revenue)
                      period: str = "M",  # cohort and activity period: 'D', 'W', 'M', 'Q' or 'Y'
-                     statuses=('completed',),  # order statuses that count as purchases (None = all)
+                     statuses=SALE_STATUSES,  # order statuses that count as purchases (`shopnb.schema.SALE_STATUSES`; None: all)
                     ) -> pd.DataFrame:
     "Long table: cohort, period_index, customers, revenue, cohort_size, retention (customers / cohort size), revenue_per_customer (revenue / cohort size)."
     if period not in _PERIODS: raise ShopnbError(f"period={period!r}: expected one of {list(_PERIODS)}")
     con = connect(orders, 'orders')
     tabs = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
     p = _PERIODS[period]
-    where = "customer_id is not null" + (f" and status in {tuple(statuses) + ('',)}" if statuses and 'status' in _columns(con, 'orders') else '')
-    rev = ("left join (select order_id, sum(quantity * unit_price) as revenue from order_items group by order_id) r using (order_id)"
-           if 'order_items' in tabs else "")
-    revcol = "coalesce(r.revenue, 0)" if rev else "null::double"
+    q, params = order_revenue_sql(statuses if 'status' in _columns(con, 'orders') else None, items='order_items' in tabs)
     diff = "datediff('day', c.cohort, o.p) // 7" if period == 'W' else f"datediff('{p}', c.cohort, o.p)"
     sql = f"""
-    with o as (select o.customer_id, date_trunc('{p}', o.ts) as p, {revcol} as revenue from orders o {rev} where {where}),
+    with o as (select customer_id, date_trunc('{p}', ts) as p, revenue from ({q}) s where customer_id is not null),
     c as (select customer_id, min(p) as cohort from o group by customer_id),
     a as (select c.cohort, {diff} as period_index, count(distinct o.customer_id) as customers, sum(o.revenue) as revenue
           from o join c using (customer_id) group by 1, 2),
     z as (select cohort, count(*) as cohort_size from c group by cohort)
     select a.*, z.cohort_size, a.customers / z.cohort_size as retention, a.revenue / z.cohort_size as revenue_per_customer
     from a join z using (cohort) order by cohort, period_index"""
-    df = con.execute(sql).df()
-    if df.empty: raise ShopnbError(f"orders: no orders with a customer id and status in {list(statuses or [])}")
+    df = con.execute(sql, params).df()
+    if df.empty: raise ShopnbError(f"orders: no orders with a customer id and status in {statuses}")
     df['cohort'] = pd.to_datetime(df.cohort).dt.to_period(period if period != 'W' else 'W-SUN')
     return df
 
@@ -205,29 +202,26 @@ def _segment_sql():
 
 def rfm(orders,  # orders table, or a Shop / dict holding `orders` (and `order_items` for monetary value)
         snapshot=None,  # date the recency is measured from (default: the day after the last order)
-        statuses=('completed',),  # order statuses that count as purchases (None = all)
+        statuses=SALE_STATUSES,  # order statuses that count as purchases (`shopnb.schema.SALE_STATUSES`; None: all)
        ) -> pd.DataFrame:
     "One row per customer: recency_days, frequency, monetary, r/f/m scores (1-5), rfm code and segment."
     con = connect(orders, 'orders')
     tabs = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
-    where = "customer_id is not null" + (f" and status in {tuple(statuses) + ('',)}" if statuses and 'status' in _columns(con, 'orders') else '')
+    q, params = order_revenue_sql(statuses if 'status' in _columns(con, 'orders') else None, items='order_items' in tabs)
     if snapshot is None: snap = "(select max(ts)::date + interval 1 day from o)"
     else:
         try: snap = f"timestamp '{pd.Timestamp(snapshot)}'"
         except (ValueError, TypeError): raise ShopnbError(f"snapshot={snapshot!r}: expected a date") from None
-    rev = ("left join (select order_id, sum(quantity * unit_price) as revenue from order_items group by order_id) r using (order_id)"
-           if 'order_items' in tabs else "")
-    revcol = "coalesce(r.revenue, 0)" if rev else "1.0"
     score = lambda col, desc=False: (f"1 + (5 * (rank() over (order by {col}{' desc' if desc else ''}) - 1)) // count(*) over ()")
     sql = f"""
-    with o as (select o.customer_id, o.ts, {revcol} as revenue from orders o {rev} where {where}),
+    with o as (select customer_id, ts, {'revenue' if 'order_items' in tabs else '1.0'} as revenue from ({q}) s where customer_id is not null),
     s as (select {snap} as snap),
     c as (select customer_id, datediff('day', max(ts), (select snap from s)) as recency_days, count(*) as frequency,
           round(sum(revenue), 2) as monetary from o where ts < (select snap from s) group by customer_id),
     sc as (select *, {score('recency_days', True)} as r_score, {score('frequency')} as f_score, {score('monetary')} as m_score from c)
     select *, r_score::varchar || f_score::varchar || m_score::varchar as rfm, {_segment_sql()} as segment
     from sc order by customer_id"""
-    df = con.execute(sql).df()
+    df = con.execute(sql, params).df()
     if df.empty: raise ShopnbError("orders: no orders before the snapshot with a customer id and a counted status")
     return df
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np, pandas as pd
 from scipy import optimize, special
 from .core import ShopnbError, get_logger
-from .schema import Shop
+from .schema import Shop, SALE_STATUSES, order_revenue_sql
 
 # %% auto #0
 __all__ = ['log', 'transactions', 'customer_summary', 'BGNBD', 'simulate_bgnbd', 'GammaGamma', 'clv', 'holdout_check',
@@ -17,17 +17,17 @@ __all__ = ['log', 'transactions', 'customer_summary', 'BGNBD', 'simulate_bgnbd',
 log = get_logger(__name__)
 
 def transactions(data,  # a Shop (orders + order_items) or a DataFrame of transactions
-                 statuses=('completed',),  # order statuses that count (Shop input)
+                 statuses=SALE_STATUSES,  # order statuses that count (Shop input; `shopnb.schema.SALE_STATUSES`, None: all)
                 ) -> pd.DataFrame:
-    "Transactions (customer_id, ts, value) from a Shop's completed orders, or checked from a DataFrame."
+    "Transactions (customer_id, ts, value) from a Shop's counted orders and their revenue (`shopnb.schema.order_revenue_sql`), or checked from a DataFrame."
     if isinstance(data, Shop):
         if not data.has('orders'): raise ShopnbError(f"shop {data.name!r} has no orders table; it has {data.table_names}")
         con = data.connect()
-        rev = ("left join (select order_id, sum(quantity * unit_price) as v from order_items group by order_id) r using (order_id)"
-               if data.has('order_items') else "")
-        st = f"and status in {tuple(statuses) + ('',)}" if statuses else ""
-        return con.execute(f"""select customer_id, ts, {'coalesce(r.v, 0)' if rev else '0.0'} as value
-                               from orders o {rev} where customer_id is not null {st} order by customer_id, ts""").df()
+        try:
+            q, params = order_revenue_sql(statuses, items=data.has('order_items'))
+            return con.execute(f"""select customer_id, ts, coalesce(revenue, 0.0) as value from ({q}) s
+                                   where customer_id is not null order by customer_id, ts""", params).df()
+        finally: con.close()
     if not isinstance(data, pd.DataFrame): raise ShopnbError(f"expected a Shop or a DataFrame of transactions, got {type(data).__name__}")
     miss = [c for c in ('customer_id', 'ts') if c not in data.columns]
     if miss: raise ShopnbError(f"transactions lack column(s) {miss}; they have {list(data.columns)}")

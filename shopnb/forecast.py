@@ -11,6 +11,7 @@ import pandas as pd
 from fastcore.basics import patch
 from sklearn.base import BaseEstimator, clone
 from .core import ShopnbError, get_logger, progress, hash_bytes
+from .schema import SALE_STATUSES, sale_lines_sql
 
 log = get_logger(__name__)
 
@@ -26,22 +27,18 @@ TARGETS = ('orders', 'revenue', 'units')
 FREQS = {'D': 'day', 'W': 'week'}
 
 def _agg_sql(target, by, statuses):
-    st = ', '.join(f"'{s}'" for s in statuses)
-    val = {'orders': 'count(distinct o.order_id)', 'revenue': 'sum(i.quantity * i.unit_price)',
-           'units': 'sum(i.quantity)'}[target]
-    grp = ', p.category' if by else ''
-    join_p = 'left join products p on p.product_id = i.product_id' if by else ''
-    return f"""select cast(o.ts as date) as day{grp.replace('p.category', "coalesce(p.category, 'unknown') as category")},
-                      {val} as value
-               from orders o join order_items i on i.order_id = o.order_id {join_p}
-               where o.status in ({st}) and i.quantity > 0 and i.unit_price > 0
-               group by all order by 1"""
+    "Query and parameters for one `target` value per day (and category) over the shop's sale lines."
+    lines, params = sale_lines_sql(statuses)
+    val = {'orders': 'count(distinct s.order_id)', 'revenue': 'sum(s.revenue)', 'units': 'sum(s.quantity)'}[target]
+    if not by: return f"select cast(s.ts as date) as day, {val} as value from ({lines}) s group by all order by 1", params
+    return (f"""select cast(s.ts as date) as day, coalesce(p.category, 'unknown') as category, {val} as value
+                from ({lines}) s left join products p on p.product_id = s.product_id group by all order by 1""", params)
 
 def shop_series(shop,  # a `shopnb.schema.Shop` with `orders` and `order_items` (and `products` for `by='category'`)
                 target: str = 'orders',  # one of `TARGETS`: orders, revenue or units
                 freq: str = 'D',  # 'D' daily or 'W' weekly (weeks end on Sunday; a partial last week is dropped)
                 by: str|None = None,  # None for the shop total, 'category' for one column per product category
-                statuses=('completed', 'returned', 'pending'),  # order statuses that count as sales
+                statuses=SALE_STATUSES,  # order statuses that count as sales (`shopnb.schema.SALE_STATUSES`; None: all)
                 start=None, end=None,  # optional first/last day of the calendar (default: first/last order day)
                ) -> pd.Series|pd.DataFrame:
     "A complete-calendar series (zeros for days without trade) of `target`, overall or per category."
@@ -52,7 +49,7 @@ def shop_series(shop,  # a `shopnb.schema.Shop` with `orders` and `order_items` 
     if not shop.has(*need): raise ShopnbError(f"shop {shop.name!r} lacks tables {[t for t in need if t not in shop]} needed for a {target} series")
     con = shop.connect()
     try:
-        df = con.execute(_agg_sql(target, by, statuses)).df()
+        df = con.execute(*_agg_sql(target, by, statuses)).df()
         lo, hi = con.execute("select min(cast(ts as date)), max(cast(ts as date)) from orders").fetchone()
     finally: con.close()
     if lo is None: raise ShopnbError(f"shop {shop.name!r}: table 'orders' is empty")

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np, pandas as pd
 import scipy.sparse as sp
 from .core import ShopnbError, get_logger, progress, seed_everything, get_device, embed_texts, torch_threads
+from .schema import SALE_STATUSES, sale_lines_sql
 
 log = get_logger(__name__)
 
@@ -54,7 +55,7 @@ def _filter_counts(df, min_user, min_item):
 def interactions(shop,  # a `shopnb.schema.Shop`
                  source: str = 'auto',  # 'orders' (orders + order_items), 'events', or 'auto' (orders when present)
                  weights: dict|None = None,  # event type -> weight for events (default `DEFAULT_WEIGHTS`); purchase weight for orders
-                 statuses=('completed',),  # order statuses that count as purchases
+                 statuses=SALE_STATUSES,  # order statuses that count as purchases (`shopnb.schema.SALE_STATUSES`; None: all)
                  since=None,  # keep interactions at or after this time
                  until=None,  # keep interactions before this time
                  min_user: int = 1,  # drop users with fewer interactions
@@ -70,12 +71,10 @@ def interactions(shop,  # a `shopnb.schema.Shop`
     con = shop.connect()
     try:
         if source == 'orders':
-            st = ', '.join("'" + str(s).replace("'", "''") + "'" for s in statuses) or "''"
+            lines, params = sale_lines_sql(statuses)
             w = float(weights.get('purchase', 1.0))
-            df = con.execute(f"""select o.customer_id as user_id, i.product_id as item_id, o.ts as ts, {w} as weight
-                from orders o join order_items i on o.order_id = i.order_id
-                where o.customer_id is not null and i.product_id is not null and o.status in ({st})
-                  and i.quantity > 0 and i.unit_price > 0""").df()
+            df = con.execute(f"""select customer_id as user_id, product_id as item_id, ts, {w} as weight
+                from ({lines}) s where customer_id is not null and product_id is not null""", params).df()
         else:
             wdf = pd.DataFrame({'event_type': list(weights), 'weight': [float(v) for v in weights.values()]})
             con.register('shopnb_weights', wdf)
@@ -87,7 +86,7 @@ def interactions(shop,  # a `shopnb.schema.Shop`
     if since is not None: df = df[df['ts'] >= pd.Timestamp(since)]
     if until is not None: df = df[df['ts'] < pd.Timestamp(until)]
     df = _filter_counts(df, min_user, min_item).reset_index(drop=True)
-    if df.empty: raise RecommendError(f"no interactions left from {source!r} after filtering (statuses={list(statuses)}, "
+    if df.empty: raise RecommendError(f"no interactions left from {source!r} after filtering (statuses={statuses}, "
                                       f"weights={weights}, since={since}, until={until}, min_user={min_user}, min_item={min_item})")
     return df
 

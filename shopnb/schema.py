@@ -12,8 +12,9 @@ import numpy as np, pandas as pd
 from .core import ShopnbError, atomic_dir, hash_bytes, shopnb_version, get_logger
 
 # %% auto #0
-__all__ = ['SCHEMA_VERSION', 'KINDS', 'ORDER_STATUSES', 'EVENT_TYPES', 'REVIEW_LABELS', 'C', 'SCHEMA', 'Column', 'TableSpec',
-           'Problem', 'ValidationError', 'coerce_table', 'validate_tables', 'table_hash', 'Shop', 'read_manifest']
+__all__ = ['SCHEMA_VERSION', 'KINDS', 'ORDER_STATUSES', 'EVENT_TYPES', 'REVIEW_LABELS', 'C', 'SCHEMA', 'SALE_STATUSES', 'Column',
+           'TableSpec', 'Problem', 'ValidationError', 'coerce_table', 'validate_tables', 'table_hash', 'Shop',
+           'read_manifest', 'status_filter', 'sale_lines_sql', 'order_revenue_sql']
 
 # %% ../nbs/01_schema.ipynb #1adc89bf
 SCHEMA_VERSION = '1'
@@ -321,3 +322,42 @@ def read_manifest(path) -> dict:
 def _read_parquet(f: Path) -> pd.DataFrame:
     try: return pd.read_parquet(f)
     except Exception as e: raise ShopnbError(f"{f}: cannot read Parquet file ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})") from None
+
+# %% ../nbs/01_schema.ipynb #d1677cc3
+SALE_STATUSES = ('completed',)  # the order statuses that count as a sale unless a caller says otherwise
+
+def status_filter(column: str,  # the status column, e.g. 'o.status'
+                  statuses=SALE_STATUSES,  # statuses to keep; None keeps every row
+                 ) -> tuple[str, list]:
+    "SQL condition keeping rows whose `column` is in `statuses`, with bound parameters: `(sql, params)`."
+    if statuses is None: return 'true', []
+    if isinstance(statuses, str): statuses = (statuses,)
+    statuses = [str(s) for s in statuses]
+    bad = [s for s in statuses if s not in ORDER_STATUSES]
+    if bad: raise ShopnbError(f"statuses: unknown order status(es) {bad}; expected some of {list(ORDER_STATUSES)} or None for all")
+    if not statuses: return 'false', []
+    return f"{column} in ({', '.join('?' * len(statuses))})", statuses
+
+def sale_lines_sql(statuses=SALE_STATUSES,  # order statuses that count (None: all)
+                  ) -> tuple[str, list]:
+    "Query for the sale lines: order_id, customer_id, ts, status, product_id, quantity, unit_price, revenue."
+    cond, params = status_filter('o.status', statuses)
+    return (f"""select o.order_id, o.customer_id, o.ts, o.status, i.product_id, i.quantity, i.unit_price,
+                       i.quantity * i.unit_price as revenue
+                from orders o join order_items i on i.order_id = o.order_id
+                where {cond} and i.quantity > 0 and i.unit_price > 0""", params)
+
+def order_revenue_sql(statuses=SALE_STATUSES,  # order statuses that count (None: all)
+                      items: bool = True,  # False for shops without `order_items` (revenue and quantity are null)
+                     ) -> tuple[str, list]:
+    "Query for the counted orders: order_id, customer_id, ts, revenue, quantity and lines from their sale lines."
+    cond, params = status_filter('o.status', statuses)
+    if not items:
+        return (f"""select o.order_id, o.customer_id, o.ts, cast(null as double) as revenue, cast(null as bigint) as quantity,
+                           cast(0 as bigint) as lines from orders o where {cond}""", params)
+    lines, lparams = sale_lines_sql(statuses)
+    return (f"""select o.order_id, o.customer_id, o.ts, coalesce(l.revenue, 0) as revenue, coalesce(l.quantity, 0) as quantity,
+                       coalesce(l.lines, 0) as lines
+                from orders o left join (select order_id, sum(revenue) as revenue, sum(quantity) as quantity, count(*) as lines
+                                         from ({lines}) s group by order_id) l on l.order_id = o.order_id
+                where {cond}""", lparams + params)

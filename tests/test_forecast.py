@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 from shopnb.core import ShopnbError
 from shopnb import forecast as fc
+from shopnb.schema import SALE_STATUSES
 
 
 @pytest.fixture(scope='module')
@@ -18,7 +19,7 @@ def test_series_complete_calendar(shop):
     assert y.index[0] == o.ts.min().normalize() and y.index[-1] == o.ts.max().normalize()
     assert len(y) == (y.index[-1] - y.index[0]).days + 1          # no gaps
     assert (y >= 0).all() and (y == 0).any()                        # closed days are zeros
-    sold = o[o.status != 'cancelled'].merge(shop['order_items'])
+    sold = o[o.status.isin(SALE_STATUSES)].merge(shop['order_items'])
     sold = sold[(sold.quantity > 0) & (sold.unit_price > 0)]
     assert y.sum() == sold.order_id.nunique()
     rev = fc.shop_series(shop, 'revenue')

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from shopnb.reports import run_report, run_reports
+from shopnb.schema import SALE_STATUSES
 
 MODELS = ('seasonal_naive', 'ets', 'sarimax', 'theta', 'stl_ets', 'combination')
 WINDOWS, HORIZON = 4, 28
@@ -30,7 +31,7 @@ def daily(small_shop_dir):
     from shopnb.schema import Shop
     shop = Shop.load(small_shop_dir)
     o, it = shop['orders'], shop['order_items']
-    sold = o[o.status.isin(['completed', 'returned', 'pending'])].merge(it[(it.quantity > 0) & (it.unit_price > 0)], on='order_id')
+    sold = o[o.status.isin(SALE_STATUSES)].merge(it[(it.quantity > 0) & (it.unit_price > 0)], on='order_id')
     days = pd.date_range(o.ts.min().normalize(), o.ts.max().normalize(), freq='D')
     return sold.groupby(sold.ts.dt.normalize()).order_id.nunique().reindex(days, fill_value=0).astype(float), sold, days
 
@@ -109,7 +110,7 @@ def test_weekly_option(tmp_path):
     assert res.status == 'ok', res.error
     m = res.metrics
     it = shop['order_items']
-    sold = o[o.status.isin(['completed', 'returned', 'pending'])].merge(it[(it.quantity > 0) & (it.unit_price > 0)], on='order_id')
+    sold = o[o.status.isin(SALE_STATUSES)].merge(it[(it.quantity > 0) & (it.unit_price > 0)], on='order_id')
     first, last = o.ts.min().normalize(), o.ts.max().normalize()
     first_monday = first + pd.Timedelta(days=(7 - first.day_of_week) % 7)
     last_sunday = last - pd.Timedelta(days=(last.day_of_week + 1) % 7)
