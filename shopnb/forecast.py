@@ -13,10 +13,10 @@ from sklearn.base import BaseEstimator, clone
 from .core import ShopnbError, get_logger, progress, hash_bytes
 from .schema import SALE_STATUSES, sale_lines_sql
 
-log = get_logger(__name__)
+_log = get_logger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'TARGETS', 'FREQS', 'UK_ONE_OFF', 'MODELS', 'shop_series', 'uk_holidays', 'ShopCalendar', 'season_length',
+__all__ = ['TARGETS', 'FREQS', 'UK_ONE_OFF', 'MODELS', 'shop_series', 'uk_holidays', 'ShopCalendar', 'season_length',
            'check_series', 'check_horizon', 'mase', 'rmse', 'wape', 'coverage', 'width', 'yearly_index', 'Forecaster',
            'SeasonalNaive', 'synthetic_series', 'ETS', 'SARIMAX', 'Theta', 'STLETS', 'ForecastCache', 'default_members',
            'Combination', 'make_model', 'origins', 'BacktestResult', 'backtest', 'anomalies', 'plot_forecast',
@@ -396,7 +396,7 @@ class ETS(Forecaster):
             try:
                 r = ETSModel(v, error='add', trend=None if t is None else 'add', damped_trend=t == 'damped',
                              seasonal=seasonal, seasonal_periods=self.m_ if seasonal else None).fit(disp=False)
-            except Exception as e: log.debug('ETS %s failed: %s', t, e); continue
+            except Exception as e: _log.debug('ETS %s failed: %s', t, e); continue
             if np.isfinite(r.aicc) and (best is None or r.aicc < best[1].aicc): best = (t, r)
         if best is None: raise ShopnbError("ETS: no candidate model could be fitted")
         self.trend_, self.res_ = best
