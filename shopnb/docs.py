@@ -9,7 +9,7 @@ from pathlib import Path
 from .core import ShopnbError, project_root, site_dir, get_logger, progress
 
 # %% auto #0
-__all__ = ['directives', 'source_links', 'doc_cells', 'doc_notebook', 'render_doc_page', 'render_docs', 'add_cli']
+__all__ = ['directives', 'source_links', 'doc_cells', 'doc_notebook', 'render_doc_page', 'render_docs']
 
 # %% ../nbs/54_docs.ipynb #216c7754
 _DIRECTIVE = re.compile(r'^\s*#\|\s*([\w-]+)(.*)$')
@@ -53,6 +53,14 @@ def doc_cells(nb) -> list:
     return keep
 
 # %% ../nbs/54_docs.ipynb #29230305
+def _defs_in_order(cells) -> list:
+    "nbdev inserts the `show_doc` cells of one exported cell last definition first: put each run back in definition order."
+    out, run = [], []
+    for c in cells:
+        if c.get('has_sd'): run.append(c); continue
+        out += run[::-1] + [c]; run = []
+    return out + run[::-1]
+
 def doc_notebook(path,  # a notebook in nbs/
                 ) -> tuple:
     "`(nb, errors)`: notebook `path` processed for the documentation (a `show_doc` after each export) and executed; `errors` lists failing cells."
@@ -65,6 +73,7 @@ def doc_notebook(path,  # a notebook in nbs/
     path = Path(path)
     nb = read_nb(path)
     NBProcessor(path, [add_show_docs], nb=nb, rm_directives=False).process()
+    nb.cells = _defs_in_order(nb.cells)
     shell = CaptureShell(path)
     shell.run('from nbdev.showdoc import show_doc')
     os.environ['IN_TEST'] = '1'
@@ -136,20 +145,3 @@ def render_docs(names: list|None = None,  # notebook stems (default: every noteb
         from shopnb.site import build_index
         build_index(out.parent)
     return errors
-
-# %% ../nbs/54_docs.ipynb #1f57fdaf
-def add_cli(subparsers):
-    "Add the `docs` command to an argparse `subparsers`."
-    p = subparsers.add_parser('docs', help='render the library documentation (the executed notebooks) into SITE/docs/',
-                              description='Execute the notebooks in nbs/ and render them, with signatures and parameter notes, into SITE/docs/.')
-    p.add_argument('names', nargs='*', metavar='NOTEBOOK', help='notebooks to render (default: all), e.g. 00_core or core')
-    p.add_argument('--out', metavar='DIR', help='output folder (default: <site>/docs)')
-    def run(args) -> int:
-        errors = render_docs(args.names or None, args.out)
-        out = Path(args.out or site_dir()/'docs')
-        for nb, errs in errors.items():
-            for i, line in errs: print(f"{nb}: cell {i} failed ({line})")
-        print(f"Documentation: {out/'index.html'}")
-        return 1 if any(errors.values()) else 0
-    p.set_defaults(func=run)
-    return p

@@ -423,6 +423,7 @@ def status_line(st: dict) -> str:
         if pr['left_s'] is not None: s += f", {_fmt_secs(pr['left_s'])} left"
     return s
 
+# %% ../nbs/50_reports.ipynb #5f5096e5
 class RunMonitor:
     "Show the status of the reports running in `folder` on `stream` (default stderr) from a background thread, until the block ends."
     def __init__(self, folder,  # the status folder passed to `run_report(status_dir=...)`
@@ -691,6 +692,7 @@ def plan_runs(names=None,  # report names (None: all reports)
     if problems: raise ShopnbError('\n'.join(dict.fromkeys(problems)))
     return list({(p.report, p.slug): p for p in plans}.values())
 
+# %% ../nbs/50_reports.ipynb #237dd894
 def run_reports(names=None,  # report names (None: every report)
                 grid: dict|None = None,  # name -> list of alternatives (see the grid rule)
                 data_dir=None,  # shop folder for every report
