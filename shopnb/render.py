@@ -93,7 +93,7 @@ def load_shop(data_dir: str = ''):  # shop folder; empty = the default synthetic
         raise ShopnbError(f"shop folder {path} does not exist; {hint}")
     return Shop.load(path)
 
-# %% ../nbs/51_render.ipynb #2e6b6bad
+# %% ../nbs/51_render.ipynb #4b88925a
 _CSS = """
 .shopnb-header{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:16px auto 8px;padding:14px 18px;
   border:1px solid #d0d7de;border-radius:8px;background:#f6f8fa;color:#1f2328}
@@ -160,6 +160,7 @@ def cell_heading(cell) -> tuple:
     m = re.match(r'(#{1,6})\s+(.+)', cell.source.lstrip()) if cell.cell_type == 'markdown' else None
     return (len(m.group(1)), m.group(2).splitlines()[0].strip()) if m else (None, '')
 
+# %% ../nbs/51_render.ipynb #d5279517
 def _skip_reason(cell) -> str|None:
     return next((o['data'][SKIP_MIME].get('reason') for o in cell.get('outputs', [])
                  if o.get('output_type') in ('display_data', 'execute_result') and SKIP_MIME in o.get('data', {})), None)
@@ -206,6 +207,7 @@ def page_notebook(nb) -> tuple:
         c['outputs'] = keep
     return page, skipped, '\n'.join(log)
 
+# %% ../nbs/51_render.ipynb #fb972365
 def render_html(nb_path, dest, header: str = '', show_code: bool = False, title: str = '',
                 prepared: bool = False,  # `nb_path` is already a page from `page_notebook`
                ) -> Path:

@@ -304,7 +304,12 @@ class Shop:
 
 # %% ../nbs/01_schema.ipynb #f600df0f
 @patch(cls_method=True)
-def from_tables(cls:Shop, tables: dict, name: str = 'shop', source: str|None = None, meta: dict|None = None, now=None) -> 'Shop':
+def from_tables(cls:Shop, tables: dict,  # table name -> raw DataFrame with canonical column names (None: left out)
+                name: str = 'shop',  # dataset name
+                source: str|None = None,  # where the data came from
+                meta: dict|None = None,  # anything else worth keeping in the manifest
+                now=None,  # timestamps after this are 'in the future' (default: now + 1 day)
+               ) -> Shop:
     "Coerce raw `tables` to canonical dtypes, validate them, and return a Shop (or raise `ValidationError`)."
     coerced, problems = {}, []
     for k, df in tables.items():
