@@ -161,7 +161,7 @@ def cmd_info(args) -> int:
     print(json.dumps(man, indent=1, default=str) if args.json else format_info(man))
     return 0
 
-# %% ../nbs/60_cli.ipynb #80ae8c71
+# %% ../nbs/60_cli.ipynb #7610ce07
 from .core import site_dir
 from .reports import (list_reports, report_title, report_params, read_params_file, grid_from_cli, run_reports)
 
@@ -190,6 +190,7 @@ def _cmd_params(args) -> int:
     print('\n'.join(f'{r[0]:<{w[0]}}  {r[1]:<{w[1]}}  {r[2]:<{w[2]}}  {r[3]}' for r in rows))
     return 0
 
+# %% ../nbs/60_cli.ipynb #d327d5a7
 def _cmd_run(args) -> int:
     if bool(args.names) == bool(args.all): raise ShopnbError("name one or more reports, or use --all")
     names = list_reports(args.reports) if args.all else args.names

@@ -331,7 +331,7 @@ def online_retail(paths,  # Online Retail and/or Online Retail II files (csv, pa
     tables = dict(customers=customers, products=products, orders=orders, order_items=items)
     return Shop.from_tables(tables, name=name, source=_source(paths), meta=meta)
 
-# %% ../nbs/02_datasets.ipynb #1c128336
+# %% ../nbs/02_datasets.ipynb #ba77572c
 def _explicit(fn, kwargs) -> set:
     "Names of the keyword arguments passed with a value different from `fn`'s default."
     sig = inspect.signature(fn).parameters
@@ -374,6 +374,7 @@ def _text_column(df, text):
     cand = [c for c in df.columns if str(c).strip().lower() in TEXT_COLUMNS]
     return cand[0] if len(cand) == 1 else text
 
+# %% ../nbs/02_datasets.ipynb #373825b9
 def reviews(path,  # a review table (csv, parquet, xlsx)
             text: str = 'Review Text',  # column of the review text (when absent, a single column named review/text/content/comment/body is used)
             rating: str = 'Rating',  # column of the 1-5 rating (optional when `label` is given)

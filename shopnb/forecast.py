@@ -93,7 +93,7 @@ def uk_holidays(start, end,  # first and last day of the range
         h = h[(h >= lo) & (h <= hi)]
     return h
 
-# %% ../nbs/40_forecast.ipynb #584f6060
+# %% ../nbs/40_forecast.ipynb #a62db406
 class ShopCalendar(BaseEstimator):
     "Holiday and closure calendar: learns closed weekdays, holiday and year-end closures from a daily history."
     def __init__(self, holidays='uk',  # 'uk', None, or a list of holiday dates
@@ -120,53 +120,58 @@ class ShopCalendar(BaseEstimator):
         md = index.month * 100 + index.day
         return (md >= m1 * 100 + d1) | (md <= m2 * 100 + d2)
 
-    def fit(self, y: pd.Series) -> 'ShopCalendar':
-        "Learn the closures from a daily series `y` (zeros = closed)."
-        idx, zero = y.index, (y.to_numpy() == 0)
-        if self.closed_weekdays == 'auto':
-            dow = idx.day_of_week
-            self.weekdays_ = sorted(int(d) for d in range(7) if (dow == d).sum() >= 4 and zero[dow == d].mean() >= self.min_share)
-        else: self.weekdays_ = sorted(int(d) for d in self.closed_weekdays)
-        open_wd = ~np.isin(idx.day_of_week, self.weekdays_)
-        hol = idx.isin(self.holiday_dates(idx)) & open_wd
-        self.holiday_closed_ = bool(hol.sum() > 0 and zero[hol].mean() >= 0.5)
-        # year-end closures: runs of >= 2 zero days inside the window, as (month, day), kept when seen in >= half the seasons
-        ye = self._in_year_end(idx)
-        season = np.where(idx.month >= 7, idx.year, idx.year - 1)
-        counts, n_seasons = {}, 0
-        for s in np.unique(season[ye]):
-            sel = np.flatnonzero(ye & (season == s))
-            if len(sel) < 7: continue
-            n_seasons += 1
-            z, run, found = zero[sel], [], set()
-            for i, zi in enumerate(np.r_[z, False]):
-                if zi: run.append(i); continue
-                if len(run) >= 2: found |= {int(idx[sel[j]].month * 100 + idx[sel[j]].day) for j in run}
-                run = []
-            for k in found: counts[k] = counts.get(k, 0) + 1
-        self.dates_ = sorted(k for k, c in counts.items() if c >= 0.5 * n_seasons)
-        return self
+# %% ../nbs/40_forecast.ipynb #a22ce152
+@patch
+def fit(self:ShopCalendar, y: pd.Series) -> ShopCalendar:
+    "Learn the closures from a daily series `y` (zeros = closed)."
+    idx, zero = y.index, (y.to_numpy() == 0)
+    if self.closed_weekdays == 'auto':
+        dow = idx.day_of_week
+        self.weekdays_ = sorted(int(d) for d in range(7) if (dow == d).sum() >= 4 and zero[dow == d].mean() >= self.min_share)
+    else: self.weekdays_ = sorted(int(d) for d in self.closed_weekdays)
+    open_wd = ~np.isin(idx.day_of_week, self.weekdays_)
+    hol = idx.isin(self.holiday_dates(idx)) & open_wd
+    self.holiday_closed_ = bool(hol.sum() > 0 and zero[hol].mean() >= 0.5)
+    # year-end closures: runs of >= 2 zero days inside the window, as (month, day), kept when seen in >= half the seasons
+    ye = self._in_year_end(idx)
+    season = np.where(idx.month >= 7, idx.year, idx.year - 1)
+    counts, n_seasons = {}, 0
+    for s in np.unique(season[ye]):
+        sel = np.flatnonzero(ye & (season == s))
+        if len(sel) < 7: continue
+        n_seasons += 1
+        z, run, found = zero[sel], [], set()
+        for i, zi in enumerate(np.r_[z, False]):
+            if zi: run.append(i); continue
+            if len(run) >= 2: found |= {int(idx[sel[j]].month * 100 + idx[sel[j]].day) for j in run}
+            run = []
+        for k in found: counts[k] = counts.get(k, 0) + 1
+    self.dates_ = sorted(k for k, c in counts.items() if c >= 0.5 * n_seasons)
+    return self
 
-    def closed(self, index) -> np.ndarray:
-        "Boolean array: which days of `index` are expected closed."
-        if not hasattr(self, 'weekdays_'): raise ShopnbError("ShopCalendar: call fit(y) before closed()")
-        index = pd.DatetimeIndex(index)
-        c = np.isin(index.day_of_week, self.weekdays_)
-        if self.holiday_closed_ or self.extra:
-            h = self.holiday_dates(index) if self.holiday_closed_ else pd.DatetimeIndex(pd.to_datetime(list(self.extra)))
-            c |= index.isin(h)
-        c |= np.isin(index.month * 100 + index.day, self.dates_)
-        return c
+# %% ../nbs/40_forecast.ipynb #c5fe82c2
+@patch
+def closed(self:ShopCalendar, index) -> np.ndarray:
+    "Boolean array: which days of `index` are expected closed."
+    if not hasattr(self, 'weekdays_'): raise ShopnbError("ShopCalendar: call fit(y) before closed()")
+    index = pd.DatetimeIndex(index)
+    c = np.isin(index.day_of_week, self.weekdays_)
+    if self.holiday_closed_ or self.extra:
+        h = self.holiday_dates(index) if self.holiday_closed_ else pd.DatetimeIndex(pd.to_datetime(list(self.extra)))
+        c |= index.isin(h)
+    c |= np.isin(index.month * 100 + index.day, self.dates_)
+    return c
 
-    def frame(self, index) -> pd.DataFrame:
-        "Calendar features for `index`: weekday, holiday, year-end window, expected closure, first day after a closure."
-        index = pd.DatetimeIndex(index)
-        closed = self.closed(index)
-        irr = closed & ~np.isin(index.day_of_week, self.weekdays_)
-        sh = lambda a, k: np.r_[np.zeros(k, bool), a[:-k]] if len(a) > k else np.zeros(len(a), bool)
-        after = ~closed & (sh(irr, 1) | (sh(irr, 2) & sh(closed, 1)))
-        return pd.DataFrame({'weekday': index.day_of_week, 'holiday': index.isin(self.holiday_dates(index)),
-                             'year_end': self._in_year_end(index), 'closed': closed, 'after_closure': after}, index=index)
+@patch
+def frame(self:ShopCalendar, index) -> pd.DataFrame:
+    "Calendar features for `index`: weekday, holiday, year-end window, expected closure, first day after a closure."
+    index = pd.DatetimeIndex(index)
+    closed = self.closed(index)
+    irr = closed & ~np.isin(index.day_of_week, self.weekdays_)
+    sh = lambda a, k: np.r_[np.zeros(k, bool), a[:-k]] if len(a) > k else np.zeros(len(a), bool)
+    after = ~closed & (sh(irr, 1) | (sh(irr, 2) & sh(closed, 1)))
+    return pd.DataFrame({'weekday': index.day_of_week, 'holiday': index.isin(self.holiday_dates(index)),
+                         'year_end': self._in_year_end(index), 'closed': closed, 'after_closure': after}, index=index)
 
 # %% ../nbs/40_forecast.ipynb #794cc4ac
 def _freq(index) -> str|None:
@@ -623,7 +628,7 @@ def origins(n: int, horizon: int, windows: int, step: int|None = None) -> list:
     if windows < 1 or cuts[0] < 1: raise ShopnbError(f"backtest: {windows} windows of horizon {horizon} (step {step}) do not fit in {n} points")
     return cuts
 
-# %% ../nbs/40_forecast.ipynb #145ee38d
+# %% ../nbs/40_forecast.ipynb #5bf9ded1
 def _one_window(model, y, cut, horizon, levels, X):
     t = time.perf_counter()
     Xtr = None if X is None else X.iloc[:cut]
@@ -650,6 +655,7 @@ class BacktestResult:
         return pd.DataFrame(rows).set_index('model')
     def __repr__(self): return f"BacktestResult({self.forecasts.model.nunique()} models, {self.metrics.window.nunique()} windows)"
 
+# %% ../nbs/40_forecast.ipynb #66a42a01
 def backtest(y: pd.Series,  # the series
              models,  # a Forecaster, or a dict name -> Forecaster (a `Combination` without a `cache` reuses the others' fits)
              horizon: int = 28,  # steps per window

@@ -89,7 +89,7 @@ def _examples(df, mask, cols, n=3):
     "A few example rows (as dicts) where `mask` holds."
     return df.loc[mask, [c for c in cols if c in df.columns]].head(n).astype(object).where(lambda d: d.notna(), None).to_dict('records')
 
-# %% ../nbs/01_schema.ipynb #daf17357
+# %% ../nbs/01_schema.ipynb #cb29d595
 def _unconverted(s: pd.Series, out: pd.Series) -> pd.Series:
     "Where `s` holds a value (not null, not blank) that became null in `out`."
     return out.isna() & s.notna() & (s.astype('str').str.strip() != '')
@@ -124,6 +124,7 @@ def to_number(s: pd.Series,  # a source column
         if num.notna().all() and not frac.any(): return num.astype('int64')
     return num
 
+# %% ../nbs/01_schema.ipynb #3e6d9b1e
 def to_ts(s: pd.Series,  # a source column of timestamps
           unit: str = 's',  # unit of numeric timestamps (unix epoch)
           tz: str|None = None,  # convert to this zone's local time (naive); None keeps UTC
@@ -181,7 +182,7 @@ def coerce_table(name: str,  # canonical table name
         df[c.name] = out
     return df, problems
 
-# %% ../nbs/01_schema.ipynb #538afc78
+# %% ../nbs/01_schema.ipynb #310e27af
 def _kind_ok(s: pd.Series, kind: str) -> bool:
     t = pd.api.types
     return {'id': lambda: t.is_string_dtype(s) or (t.is_object_dtype(s) and s.dropna().map(type).eq(str).all()),
@@ -210,6 +211,7 @@ def _check_table(name, df, now):
         if m.any(): out.append(Problem(name, spec.key, 'duplicate key values', int(m.sum()), df.loc[m, spec.key].head(3).tolist()))
     return out
 
+# %% ../nbs/01_schema.ipynb #15defbb4
 def _check_values(tables):
     out = []
     if 'reviews' in tables and 'rating' in tables['reviews'] and pd.api.types.is_numeric_dtype(tables['reviews'].rating):
@@ -246,6 +248,7 @@ def _check_relations(tables):
             if m.any(): out.append(Problem(name, col, f'values not found in {ref}.{refcol}', int(m.sum()), df.loc[m, col].unique()[:3].tolist()))
     return out
 
+# %% ../nbs/01_schema.ipynb #01d869c0
 def validate_tables(tables: dict,  # table name -> DataFrame
                     now: datetime|None = None,  # timestamps after this are 'in the future' (default: now + 1 day)
                    ) -> list[Problem]:
