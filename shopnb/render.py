@@ -232,7 +232,7 @@ def external_refs(html: str) -> list:
     "Places where `html` would load something from another host (scripts, styles, images, frames, CSS imports)."
     return [m.group(0) for m in _EXTERNAL.finditer(html)]
 
-# %% ../nbs/51_render.ipynb #b86d4910
+# %% ../nbs/51_render.ipynb #3d477986
 CHART_CLASS = 'shopnb-chart'
 
 def _asset(name: str) -> str:
@@ -274,6 +274,7 @@ def interactive_chart(data,  # a DataFrame
     display({'text/html': f'<div class="{CHART_CLASS}" data-spec="{_html.escape(json.dumps(spec, separators=(",", ":")))}">{img}</div>',
              'text/plain': f'<interactive chart: {title or ", ".join(ys)}>'}, raw=True)
 
+# %% ../nbs/51_render.ipynb #bbb79831
 _CHART_JS = r"""
 document.querySelectorAll('.shopnb-chart').forEach(function (el) {
   if (!window.uPlot) return;

@@ -269,7 +269,7 @@ def _baskets(rng, cust, k, t, cu, pr, sampler, chain_prob, repeat_prob, max_item
         last_cons[c] = np.where(lc >= 0, lc, last_cons[c])
     return items, how, z
 
-# %% ../nbs/03_synthetic.ipynb #9002f65a
+# %% ../nbs/03_synthetic.ipynb #c07629e3
 def _gaps(rng, n, mean_s, lo, hi):
     "Seconds between events: exponential, clipped to [lo, hi]."
     return np.clip(rng.exponential(mean_s, n), lo, hi) / 86400
@@ -304,6 +304,7 @@ def _buying_sessions(rng, o_cust, o_t, items, pr, sampler, pre_browse, chain_vie
               ts=np.r_[ts, o_t[o]], seq=np.r_[np.arange(len(ses)), len(ses) + np.arange(nr)])
     return ev, start, o_t.copy()
 
+# %% ../nbs/03_synthetic.ipynb #49665f36
 def _session_offsets(ses, gap):
     "Cumulative time since the session start of each event (events sorted by session)."
     c = np.cumsum(gap)
