@@ -6,24 +6,29 @@
 from __future__ import annotations
 import re
 import numpy as np, pandas as pd
-from .core import ShopnbError, get_logger
+from .core import ShopnbError
 from .schema import Shop, EVENT_TYPES, SALE_STATUSES, order_revenue_sql
 
 # %% auto #0
-__all__ = ['log', 'RFM_SEGMENTS', 'connect', 'sessionize_sql', 'sessionize', 'sessions', 'funnel', 'cohort_retention',
-           'cohort_matrix', 'rfm', 'rfm_summary']
+__all__ = ['RFM_SEGMENTS', 'NONPORTABLE', 'table_names', 'columns', 'connect', 'check_event_types', 'sessionize_sql',
+           'sessionize', 'sessions_sql', 'sessions', 'funnel_sql', 'funnel', 'cohort_sql', 'cohort_retention',
+           'cohort_matrix', 'rfm_sql', 'rfm', 'rfm_summary', 'nonportable']
 
 # %% ../nbs/10_behavior.ipynb #9acb4868
 _REQUIRED = {'events': ('user_id', 'ts', 'event_type'), 'orders': ('order_id', 'customer_id', 'ts'),
              'order_items': ('order_id', 'quantity', 'unit_price'), 'customers': ('customer_id',), 'products': ('product_id',)}
-log = get_logger(__name__)
 
-def _columns(con, table) -> list:
+def table_names(con) -> set:
+    "Names of the tables and views on the connection `con`."
+    return {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+
+def columns(con, table: str) -> list:
+    "Column names of `table` on the connection `con`, in order (empty when there is no such table)."
+    if table not in table_names(con): return []
     return [r[0] for r in con.execute(f"describe {table}").fetchall()]
 
 def connect(data,  # a Shop, a dict of DataFrames, a DataFrame (of the first table in `tables`) or a DuckDB connection
             *tables: str,  # tables that must be present, e.g. 'events'
-            optional: tuple = (),  # tables used when present
            ):
     "A DuckDB connection with one view per table, checking that `tables` exist, are not empty and have their required columns."
     import duckdb
@@ -41,7 +46,7 @@ def connect(data,  # a Shop, a dict of DataFrames, a DataFrame (of the first tab
             if not isinstance(df, pd.DataFrame): raise ShopnbError(f"table {k!r}: expected a pandas DataFrame, got {type(df).__name__}")
             con.register(k, df)
     else: raise ShopnbError(f"expected a Shop, a DataFrame or a dict of DataFrames, got {type(data).__name__}")
-    present = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+    present = table_names(con)
     for t in tables:
         if t not in present: raise ShopnbError(f"table {t!r} not found; found {sorted(present)}")
         types = {r[0]: r[1] for r in con.execute(f"describe {t}").fetchall()}
@@ -54,8 +59,13 @@ def connect(data,  # a Shop, a dict of DataFrames, a DataFrame (of the first tab
             raise ShopnbError(f"table {t!r} is empty")
     return con
 
-def _check_event_types(con, allowed=EVENT_TYPES):
-    bad = con.execute(f"select distinct event_type from events where event_type is null or event_type not in {tuple(allowed)} limit 5").fetchall()
+def check_event_types(con,  # connection holding `events`
+                      allowed=EVENT_TYPES,  # the event types that may occur
+                     ):
+    "Raise a `ShopnbError` naming up to five values of `events.event_type` that are missing or not in `allowed`."
+    allowed = list(allowed)
+    bad = con.execute(f"select distinct event_type from events where event_type is null or event_type not in ({', '.join('?' * len(allowed))}) limit 5",
+                      allowed).fetchall()
     if bad: raise ShopnbError(f"events.event_type has unknown values {[b[0] for b in bad]}; expected one of {list(allowed)}")
 
 def _gap_seconds(gap) -> float:
@@ -64,76 +74,130 @@ def _gap_seconds(gap) -> float:
     if s <= 0: raise ShopnbError(f"gap={gap!r}: must be positive")
     return s
 
-# %% ../nbs/10_behavior.ipynb #0a63d8ec
-def sessionize_sql(gap="30min",  # inactivity that starts a new session (strictly longer than this)
-                   cols: str = "",  # extra columns of `events` to carry, e.g. ', product_id'
-                  ) -> str:
-    "SQL selecting the events with `session_id` (user:number), `session_no` and `gap_s` (seconds since the user's previous event)."
-    g = _gap_seconds(gap)
-    rank = "case event_type when 'view' then 0 when 'cart' then 1 when 'fav' then 2 when 'purchase' then 3 else 4 end"
-    return f"""
-    with o as (select user_id, ts, event_type{cols}, {rank} as _rk from events),
-    l as (select *, epoch(ts) - epoch(lag(ts) over w) as gap_s from o
-          window w as (partition by user_id order by ts, _rk{', product_id' if 'product_id' in cols else ''})),
-    n as (select *, sum(case when gap_s is null or gap_s > {g} then 1 else 0 end)
-                    over (partition by user_id order by ts, _rk{', product_id' if 'product_id' in cols else ''} rows unbounded preceding) as session_no from l)
-    select user_id || ':' || session_no as session_id, session_no, user_id, ts, event_type{cols}, gap_s, _rk from n"""
+def _ident(name: str) -> str: return '"' + str(name).replace('"', '""') + '"'
 
-def sessionize(events,  # events table (DataFrame), or a Shop / dict holding `events`
+# %% ../nbs/10_behavior.ipynb #0a63d8ec
+_TYPE_RANK = "case event_type " + ' '.join(f"when '{t}' then {i}" for i, t in enumerate(EVENT_TYPES)) + f" else {len(EVENT_TYPES)} end"
+
+def sessionize_sql(gap="30min",  # inactivity that starts a new session (strictly longer than this)
+                   cols=(),  # extra columns of the source to carry, e.g. ('product_id',)
+                   source: str = "events",  # table, view or parenthesised subquery holding the events
+                  ) -> tuple[str, list]:
+    "SQL and parameters selecting the events with `session_no` (1, 2, .. per user), `gap_s` (seconds since the user's previous event) and `type_rank` (tie order)."
+    g = _gap_seconds(gap)
+    extra = ''.join(', ' + _ident(c) for c in cols)
+    order = 'ts, type_rank' + (', product_id nulls last' if 'product_id' in cols else '')
+    sql = f"""with o as (select user_id, ts, event_type{extra}, {_TYPE_RANK} as type_rank from {source}),
+    l as (select *, datediff('microsecond', lag(ts) over (partition by user_id order by {order}), ts) / 1e6 as gap_s from o)
+    select user_id, count(case when gap_s is null or gap_s > {g!r} then 1 end)
+             over (partition by user_id order by {order} rows between unbounded preceding and current row) as session_no,
+           ts, event_type{extra}, gap_s, type_rank from l"""
+    return sql, []
+
+def sessionize(events,  # events table (DataFrame), or a Shop / dict / DuckDB connection holding `events`
                gap="30min",  # inactivity that starts a new session
-              ) -> pd.DataFrame:
-    "The events with `session_id`, `session_no` and `gap_s` added, sorted by user, time."
-    con = connect(events, 'events'); _check_event_types(con)
-    cols = [c for c in _columns(con, 'events') if c not in ('user_id', 'ts', 'event_type', 'session_id')]
-    extra = ''.join(f', "{c}"' for c in cols)
-    df = con.execute(sessionize_sql(gap, extra) + " order by user_id, ts, _rk").df()
-    return df.drop(columns='_rk')
+               to: str = "relation",  # 'relation' (a DuckDB relation), 'pandas' (a DataFrame) or the path of a Parquet file to write
+              ):
+    "The events with `session_no` and `gap_s` added: a DuckDB relation, a DataFrame sorted by user and time, or a Parquet file (its path is returned)."
+    con = connect(events, 'events'); check_event_types(con)
+    cols = [c for c in columns(con, 'events') if c not in ('user_id', 'ts', 'event_type', 'session_no', 'gap_s', 'type_rank')]
+    sql, params = sessionize_sql(gap, cols)
+    keep = f"select * exclude (type_rank) from ({sql})"
+    if to == 'relation': return con.sql(keep, params=params or None)
+    if to == 'pandas':
+        return con.execute(f"{keep} order by user_id, ts, type_rank{', product_id nulls last' if 'product_id' in cols else ''}", params).df()
+    if not str(to).endswith('.parquet'): raise ShopnbError(f"to={to!r}: expected 'relation', 'pandas' or a path ending in .parquet")
+    con.execute(f"copy ({keep}) to '{str(to).replace(chr(39), chr(39) * 2)}' (format parquet)", params)
+    return to
 
 # %% ../nbs/10_behavior.ipynb #9716f5f0
-def sessions(events,  # events table, or a Shop / dict holding `events`
+def sessions_sql(gap="30min",  # inactivity that starts a new session
+                 source: str = "events",  # table, view or parenthesised subquery holding the events
+                ) -> tuple[str, list]:
+    "SQL and parameters for one row per session: user_id, session_no, start, end, duration_s, n_events and n_<type> per event type."
+    base, params = sessionize_sql(gap, (), source)
+    counts = ', '.join(f"count(case when event_type = '{t}' then 1 end) as n_{t}" for t in EVENT_TYPES)
+    sql = f"""select user_id, session_no, min(ts) as start, max(ts) as "end", datediff('microsecond', min(ts), max(ts)) / 1e6 as duration_s,
+           count(*) as n_events, {counts} from ({base}) e group by user_id, session_no"""
+    return sql, params
+
+def sessions(events,  # events table, or a Shop / dict / DuckDB connection holding `events`
              gap="30min",  # inactivity that starts a new session
             ) -> pd.DataFrame:
-    "One row per session: user, start, end, duration (s), events and counts per event type."
-    con = connect(events, 'events'); _check_event_types(con)
-    counts = ', '.join(f"count(*) filter (where event_type = '{t}') as n_{t}" for t in EVENT_TYPES)
-    return con.execute(f"""select session_id, user_id, min(ts) as start, max(ts) as end,
-        epoch(max(ts)) - epoch(min(ts)) as duration_s, count(*) as n_events, {counts}
-        from ({sessionize_sql(gap)}) group by session_id, user_id order by user_id, start""").df()
+    "One row per session, sorted by user and start: user_id, session_no, start, end, duration_s, n_events and counts per event type."
+    con = connect(events, 'events'); check_event_types(con)
+    sql, params = sessions_sql(gap)
+    return con.sql(f"{sql} order by user_id, session_no", params=params or None).to_arrow_table().to_pandas()
+
+# %% ../nbs/10_behavior.ipynb #ff7c3ae3
+def _check_steps(steps) -> list:
+    steps = list(steps)
+    if not steps or any(s not in EVENT_TYPES for s in steps): raise ShopnbError(f"steps={steps}: expected event types from {list(EVENT_TYPES)}")
+    return steps
+
+def funnel_sql(steps=('view', 'cart', 'purchase'),  # event types in funnel order
+               level: str = 'session',  # 'session' or 'user'
+               by: str|None = None,  # optional segment column
+               by_table: str = 'events',  # the table holding `by`: 'events' or 'customers' (joined on the user id)
+               gap="30min",  # session gap (session level only)
+              ) -> tuple[str, list]:
+    "SQL and parameters for the funnel counts per segment: `units`, and per step i `r<i>` (units reaching it) and `c<i>` (units through all steps up to it)."
+    steps = _check_steps(steps)
+    if level not in ('session', 'user'): raise ShopnbError(f"level={level!r}: expected 'session' or 'user'")
+    if by_table not in ('events', 'customers'): raise ShopnbError(f"by_table={by_table!r}: expected 'events' or 'customers'")
+    seg = _ident(by) if by is not None else None
+    if level == 'session':
+        base, params = sessionize_sql(gap, [by] if by is not None and by_table == 'events' else [])
+        unit = "user_id, session_no"
+    else: base, params, unit = "select * from events", [], "user_id"
+    if by is not None and by_table == 'customers':
+        base = f"select b.*, c.{seg} from ({base}) b left join customers c on b.user_id = c.customer_id"
+    key = f"{seg}, {unit}" if seg else unit
+    flags = ', '.join(f"max(case when event_type = '{s}' then 1 else 0 end) as f{i}" for i, s in enumerate(steps))
+    per_unit = f"select {key}, {flags} from ({base}) b group by {key}"
+    sel = ', '.join(f"sum(f{i}) as r{i}, sum({' * '.join(f'f{j}' for j in range(i + 1))}) as c{i}" for i in range(len(steps)))
+    sql = f"select {seg + ', ' if seg else ''}count(*) as units, {sel} from ({per_unit}) u" + (f" group by {seg}" if seg else '')
+    return sql, params
 
 # %% ../nbs/10_behavior.ipynb #3b39fdb8
-def funnel(events,  # events table, or a Shop / dict holding `events` (and `customers` for customer segments)
+def _is_sessions_table(x, steps) -> bool:
+    return isinstance(x, pd.DataFrame) and 'session_no' in x.columns and all(f'n_{s}' in x.columns for s in steps)
+
+def _summary_counts(ses: pd.DataFrame, steps, by) -> pd.DataFrame:
+    "The funnel counts of `funnel_sql` from a sessions table (one row per session with `n_<type>` counts)."
+    f = pd.DataFrame({f'f{i}': (ses[f'n_{s}'] > 0).astype(int) for i, s in enumerate(steps)}, index=ses.index)
+    for i in range(len(steps)): f[f'ch{i}'] = f[[f'f{j}' for j in range(i + 1)]].prod(axis=1)
+    g = f.groupby(ses[by], sort=False, dropna=False) if by else f.groupby(np.zeros(len(f), int))
+    out = g.agg(**{'units': ('f0', 'size')}, **{f'r{i}': (f'f{i}', 'sum') for i in range(len(steps))},
+                **{f'c{i}': (f'ch{i}', 'sum') for i in range(len(steps))})
+    return out.reset_index(names=by) if by else out.reset_index(drop=True)
+
+def funnel(events,  # events table, a Shop / dict / DuckDB connection holding `events` (and `customers` for customer segments), or the output of `sessions`
            steps=('view', 'cart', 'purchase'),  # event types in funnel order
            level: str = 'session',  # 'session' or 'user'
            by: str|None = None,  # optional segment column of events (e.g. 'category') or customers (e.g. 'country')
-           gap="30min",  # session gap (session level only; an existing `session_id` is not used)
+           gap="30min",  # session gap (session level only; an existing session column is not used)
            min_units: int = 1,  # with `by`: segments with fewer units are left out (counted in `attrs['left_out']`)
           ) -> pd.DataFrame:
     "Funnel table: per segment and step, units reaching it (`reached`, `share`) and the chain of all earlier steps (`chain`, `chain_share`, `step_rate`)."
     if level not in ('session', 'user'): raise ShopnbError(f"level={level!r}: expected 'session' or 'user'")
-    steps = list(steps)
-    if not steps or any(s not in EVENT_TYPES for s in steps): raise ShopnbError(f"steps={steps}: expected event types from {list(EVENT_TYPES)}")
-    con = connect(events, 'events', optional=('customers',)); _check_event_types(con)
-    ecols = _columns(con, 'events')
-    src, seg = "events", ""
-    if by is not None:
-        if by in ecols: src, seg = "events", f'"{by}"'
-        else:
-            has_c = 'customers' in {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
-            if not has_c or by not in _columns(con, 'customers'):
-                raise ShopnbError(f"by={by!r}: not a column of events {ecols}" + (" or customers" if has_c else " (and no customers table)"))
-            src, seg = f"""(select e.*, c."{by}" from events e left join customers c on e.user_id = c.customer_id)""", f'"{by}"'
-    unit = 'session_id' if level == 'session' else 'user_id'
-    if level == 'session':
-        base = sessionize_sql(gap, f', "{by}"' if by and by in ecols else '')
-        if by and by not in ecols:
-            base = f"select s.*, c.\"{by}\" from ({base}) s left join customers c on s.user_id = c.customer_id"
-    else: base = f"select * from {src}"
-    flags = ', '.join(f"max(case when event_type = '{s}' then 1 else 0 end) as f{i}" for i, s in enumerate(steps))
-    key = f"{seg}, {unit}" if seg else unit
-    per_unit = f"select {key}, {flags} from ({base}) group by {key}"
-    chains = [' * '.join(f"f{j}" for j in range(i+1)) for i in range(len(steps))]
-    sel = ', '.join(f"sum(f{i}) as r{i}, sum({c}) as c{i}" for i, c in enumerate(chains))
-    df = con.execute(f"select {seg + ',' if seg else ''} count(*) as units, {sel} from ({per_unit}) {'group by ' + seg if seg else ''}").df()
+    steps = _check_steps(steps)
+    if _is_sessions_table(events, steps):  # already sessionized: count in the small table, no second pass over the events
+        if level != 'session': raise ShopnbError(f"level={level!r}: a sessions table gives session funnels only; pass the events for level='user'")
+        if by is not None and by not in events.columns: raise ShopnbError(f"by={by!r}: not a column of the sessions table {list(events.columns)}")
+        return _funnel_table(_summary_counts(events, steps, by), steps, by, min_units)
+    con = connect(events, 'events'); check_event_types(con)
+    by_table = 'events'
+    if by is not None and by not in (ecols := columns(con, 'events')):
+        ccols = columns(con, 'customers')
+        if by not in ccols:
+            raise ShopnbError(f"by={by!r}: not a column of events {ecols}" + (" or customers" if ccols else " (and no customers table)"))
+        by_table = 'customers'
+    sql, params = funnel_sql(steps, level, by, by_table, gap)
+    return _funnel_table(con.execute(sql, params).df(), steps, by, min_units)
+
+def _funnel_table(df, steps, by, min_units):
+    "The funnel counts of `funnel_sql` as one row per segment and step."
     rows = []
     for _, r in df.iterrows():
         prev = r['units']
@@ -154,25 +218,41 @@ def funnel(events,  # events table, or a Shop / dict holding `events` (and `cust
 # %% ../nbs/10_behavior.ipynb #810172a9
 _PERIODS = {'D': 'day', 'W': 'week', 'M': 'month', 'Q': 'quarter', 'Y': 'year'}
 
-def cohort_retention(orders,  # orders table (DataFrame), or a Shop / dict holding `orders` (and `order_items` for revenue)
+def _period_index(period, a, b):
+    "Portable SQL for whole periods from the period start `a` to the period start `b` (both truncated to `period`)."
+    if period in ('D', 'W'):
+        days = f"datediff('day', cast({a} as date), cast({b} as date))"
+        return days if period == 'D' else f"cast({days} / 7 as bigint)"
+    months = f"((year({b}) - year({a})) * 12 + month({b}) - month({a}))"
+    return months if period == 'M' else f"cast({months} / {3 if period == 'Q' else 12} as bigint)"
+
+def cohort_sql(period: str = "M",  # cohort and activity period: 'D', 'W', 'M', 'Q' or 'Y'
+               statuses=SALE_STATUSES,  # order statuses that count as purchases (`shopnb.schema.SALE_STATUSES`; None: all)
+               items: bool = True,  # the shop has `order_items` (revenue from its sale lines); else revenue is null
+               status: bool = True,  # `orders` has a `status` column (else every order counts)
+              ) -> tuple[str, list]:
+    "SQL and parameters for the cohort table: cohort, period_index, customers, revenue, cohort_size, retention, revenue_per_customer."
+    if period not in _PERIODS: raise ShopnbError(f"period={period!r}: expected one of {list(_PERIODS)}")
+    p = _PERIODS[period]
+    q, params = order_revenue_sql(statuses if status else None, items=items)
+    sql = f"""
+    with o as (select customer_id, date_trunc('{p}', ts) as p, revenue from ({q}) s where customer_id is not null),
+    c as (select customer_id, min(p) as cohort from o group by customer_id),
+    a as (select c.cohort, {_period_index(period, 'c.cohort', 'o.p')} as period_index, count(distinct o.customer_id) as customers, sum(o.revenue) as revenue
+          from o join c using (customer_id) group by c.cohort, period_index),
+    z as (select cohort, count(*) as cohort_size from c group by cohort)
+    select a.*, z.cohort_size, a.customers / nullif(z.cohort_size, 0) as retention, a.revenue / nullif(z.cohort_size, 0) as revenue_per_customer
+    from a join z using (cohort) order by cohort, period_index"""
+    return sql, params
+
+def cohort_retention(orders,  # orders table (DataFrame), or a Shop / dict / DuckDB connection holding `orders` (and `order_items` for revenue)
                      period: str = "M",  # cohort and activity period: 'D', 'W', 'M', 'Q' or 'Y'
                      statuses=SALE_STATUSES,  # order statuses that count as purchases (`shopnb.schema.SALE_STATUSES`; None: all)
                     ) -> pd.DataFrame:
     "Long table: cohort, period_index, customers, revenue, cohort_size, retention (customers / cohort size), revenue_per_customer (revenue / cohort size)."
     if period not in _PERIODS: raise ShopnbError(f"period={period!r}: expected one of {list(_PERIODS)}")
     con = connect(orders, 'orders')
-    tabs = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
-    p = _PERIODS[period]
-    q, params = order_revenue_sql(statuses if 'status' in _columns(con, 'orders') else None, items='order_items' in tabs)
-    diff = "datediff('day', c.cohort, o.p) // 7" if period == 'W' else f"datediff('{p}', c.cohort, o.p)"
-    sql = f"""
-    with o as (select customer_id, date_trunc('{p}', ts) as p, revenue from ({q}) s where customer_id is not null),
-    c as (select customer_id, min(p) as cohort from o group by customer_id),
-    a as (select c.cohort, {diff} as period_index, count(distinct o.customer_id) as customers, sum(o.revenue) as revenue
-          from o join c using (customer_id) group by 1, 2),
-    z as (select cohort, count(*) as cohort_size from c group by cohort)
-    select a.*, z.cohort_size, a.customers / z.cohort_size as retention, a.revenue / z.cohort_size as revenue_per_customer
-    from a join z using (cohort) order by cohort, period_index"""
+    sql, params = cohort_sql(period, statuses, items='order_items' in table_names(con), status='status' in columns(con, 'orders'))
     df = con.execute(sql, params).df()
     if df.empty: raise ShopnbError(f"orders: no orders with a customer id and status in {statuses}")
     df['cohort'] = pd.to_datetime(df.cohort).dt.to_period(period if period != 'W' else 'W-SUN')
@@ -200,27 +280,36 @@ def _segment_sql():
         cases.append(f"when {cond('r_score', rs)} and {cond('f_score', fs)} then '{q}'")
     return "case " + ' '.join(cases) + " end"
 
-def rfm(orders,  # orders table, or a Shop / dict holding `orders` (and `order_items` for monetary value)
+def rfm_sql(snapshot=None,  # date the recency is measured from (default: the day after the last counted order)
+            statuses=SALE_STATUSES,  # order statuses that count as purchases (`shopnb.schema.SALE_STATUSES`; None: all)
+            items: bool = True,  # the shop has `order_items` (monetary = revenue of the sale lines); else monetary = number of orders
+            status: bool = True,  # `orders` has a `status` column (else every order counts)
+           ) -> tuple[str, list]:
+    "SQL and parameters for one row per customer: recency_days, frequency, monetary, r/f/m scores, rfm code and segment."
+    q, params = order_revenue_sql(statuses if status else None, items=items)
+    if snapshot is None: snap = "select cast(cast(max(ts) as date) + interval 1 day as timestamp) as snap from o"
+    else:
+        try: params = [*params, pd.Timestamp(snapshot).to_pydatetime()]
+        except (ValueError, TypeError): raise ShopnbError(f"snapshot={snapshot!r}: expected a date") from None
+        snap = "select cast(? as timestamp) as snap"
+    score = lambda col, desc=False: (f"1 + cast(floor(5 * (rank() over (order by {col}{' desc' if desc else ''}) - 1) / nullif(count(*) over (), 0)) as bigint)")
+    sql = f"""
+    with o as (select customer_id, ts, {'revenue' if items else '1.0'} as revenue from ({q}) r where customer_id is not null),
+    s as ({snap}),
+    c as (select customer_id, datediff('day', cast(max(ts) as date), cast((select snap from s) as date)) as recency_days, count(*) as frequency,
+          round(sum(revenue), 2) as monetary from o where ts < (select snap from s) group by customer_id),
+    sc as (select *, {score('recency_days', True)} as r_score, {score('frequency')} as f_score, {score('monetary')} as m_score from c)
+    select *, concat(cast(r_score as varchar), cast(f_score as varchar), cast(m_score as varchar)) as rfm, {_segment_sql()} as segment
+    from sc order by customer_id"""
+    return sql, params
+
+def rfm(orders,  # orders table, or a Shop / dict / DuckDB connection holding `orders` (and `order_items` for monetary value)
         snapshot=None,  # date the recency is measured from (default: the day after the last order)
         statuses=SALE_STATUSES,  # order statuses that count as purchases (`shopnb.schema.SALE_STATUSES`; None: all)
        ) -> pd.DataFrame:
     "One row per customer: recency_days, frequency, monetary, r/f/m scores (1-5), rfm code and segment."
     con = connect(orders, 'orders')
-    tabs = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
-    q, params = order_revenue_sql(statuses if 'status' in _columns(con, 'orders') else None, items='order_items' in tabs)
-    if snapshot is None: snap = "(select max(ts)::date + interval 1 day from o)"
-    else:
-        try: snap = f"timestamp '{pd.Timestamp(snapshot)}'"
-        except (ValueError, TypeError): raise ShopnbError(f"snapshot={snapshot!r}: expected a date") from None
-    score = lambda col, desc=False: (f"1 + (5 * (rank() over (order by {col}{' desc' if desc else ''}) - 1)) // count(*) over ()")
-    sql = f"""
-    with o as (select customer_id, ts, {'revenue' if 'order_items' in tabs else '1.0'} as revenue from ({q}) s where customer_id is not null),
-    s as (select {snap} as snap),
-    c as (select customer_id, datediff('day', max(ts), (select snap from s)) as recency_days, count(*) as frequency,
-          round(sum(revenue), 2) as monetary from o where ts < (select snap from s) group by customer_id),
-    sc as (select *, {score('recency_days', True)} as r_score, {score('frequency')} as f_score, {score('monetary')} as m_score from c)
-    select *, r_score::varchar || f_score::varchar || m_score::varchar as rfm, {_segment_sql()} as segment
-    from sc order by customer_id"""
+    sql, params = rfm_sql(snapshot, statuses, items='order_items' in table_names(con), status='status' in columns(con, 'orders'))
     df = con.execute(sql, params).df()
     if df.empty: raise ShopnbError("orders: no orders before the snapshot with a customer id and a counted status")
     return df
@@ -231,3 +320,21 @@ def rfm_summary(r: pd.DataFrame) -> pd.DataFrame:
                                  frequency=('frequency', 'mean'), monetary=('monetary', 'mean'), revenue=('monetary', 'sum'))
     g['share'] = g.customers / g.customers.sum(); g['revenue_share'] = g.revenue / g.revenue.sum()
     return g.drop(columns='revenue').sort_values('customers', ascending=False)
+
+# %% ../nbs/10_behavior.ipynb #40fda274
+NONPORTABLE = {  # regular expression (case-insensitive) -> why the construct is left out of the SQL builders
+    r'\bepoch\s*\(': "epoch(a) - epoch(b) is whole seconds on Spark: use datediff('microsecond', b, a) / 1e6",
+    r'\bepoch_(ms|us|ns)\b': "epoch_ms/epoch_us/epoch_ns do not exist on Spark",
+    r'\bquantile_cont\b': "quantile_cont does not exist on Spark",
+    r'\bgenerate_series\b': "generate_series does not exist on Spark",
+    r'\bextract\s*\(\s*dow\b|\bdayofweek\s*\(': "the day of the week counts Sunday as 0 on DuckDB and 1 on Spark",
+    r"\bdatediff\s*\(\s*'(day|week|month|quarter|year)'\s*,(?!\s*cast\s*\()": "day differences on timestamps differ (day boundaries vs 24-hour periods): cast to date first",
+    r'\b(list|array_agg|string_agg|group_concat|listagg)\s*\(': "ordered list aggregates lose their order on Spark",
+    r'::': "DuckDB cast shorthand: write cast(x as type)",
+    r'//': "DuckDB integer division: write cast(floor(a / b) as bigint)",
+    r'(?<!/)/(?!/)(?!\s*(nullif\s*\(|[\d.]))': "division by a column: divide by nullif(x, 0) (an error under Spark's ANSI mode)",
+}
+
+def nonportable(sql: str) -> list:
+    "The reasons, from `NONPORTABLE`, why `sql` would not mean the same on DuckDB and Spark (empty when none is found)."
+    return [why for pat, why in NONPORTABLE.items() if re.search(pat, sql, re.I)]

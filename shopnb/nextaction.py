@@ -5,17 +5,18 @@
 # %% ../nbs/12_nextaction.ipynb #0dd3dab9
 from __future__ import annotations
 from dataclasses import dataclass
+from fastcore.basics import patch
+from sklearn.base import BaseEstimator
 import numpy as np, pandas as pd
-from .core import ShopnbError, get_logger, progress, seed_everything, get_device, torch_threads
+from .core import ShopnbError, progress, seed_everything, get_device, torch_threads
 from .schema import EVENT_TYPES
-from .behavior import connect, sessionize_sql, _check_event_types, _columns
+from .behavior import connect, check_event_types, columns, sessionize_sql
 
 # %% auto #0
-__all__ = ['log', 'GAP_EDGES', 'PURCHASE', 'Sessions', 'session_sequences', 'split_users', 'evaluate', 'MajorityNextAction',
-           'MarkovNextAction', 'NextActionTransformer']
+__all__ = ['GAP_EDGES', 'PURCHASE', 'MODELS', 'Sessions', 'session_sequences', 'split_users', 'evaluate', 'MajorityNextAction',
+           'MarkovNextAction', 'NextActionTransformer', 'make_model']
 
-# %% ../nbs/12_nextaction.ipynb #bde62034
-log = get_logger(__name__)
+# %% ../nbs/12_nextaction.ipynb #571c8f89
 GAP_EDGES = (10, 30, 60, 180, 600)  # seconds; bucket 0 = first event of the session, 1.. = gaps below each edge, last = above
 PURCHASE = EVENT_TYPES.index('purchase')
 
@@ -42,59 +43,61 @@ class Sessions:
         offs = np.concatenate([[0], np.cumsum(self.lengths[idx])]).astype(int)
         return Sessions(self.users[idx], offs, self.type[flat], self.cat[flat], self.gap[flat], self.rep[flat], self.categories)
 
-    def sample(self, max_sessions: int|None = None,  # at most this many sessions (None: no cap)
-               max_events: int|None = None,  # at most this many events in all (None: no cap)
-               seed: int = 0,  # random seed of the draw
-              ) -> 'Sessions':
-        "A random subset within both caps (sessions drawn in a seeded random order, kept while they fit; returned in their original order); `self` when it fits already."
-        L = self.lengths
-        if (max_sessions is None or len(self) <= max_sessions) and (max_events is None or L.sum() <= max_events): return self
-        order = np.random.default_rng(seed).permutation(len(self))
-        if max_sessions is not None: order = order[:max(int(max_sessions), 1)]
-        if max_events is not None: order = order[np.r_[True, np.cumsum(L[order])[1:] <= max_events]]
-        return self.subset(np.sort(order))
+# %% ../nbs/12_nextaction.ipynb #2c11ac9b
+@patch
+def sample(self: Sessions, max_sessions: int|None = None,  # at most this many sessions (None: no cap)
+           max_events: int|None = None,  # at most this many events in all (None: no cap)
+           seed: int = 0,  # random seed of the draw
+          ) -> 'Sessions':
+    "A random subset within both caps (sessions drawn in a seeded random order, kept while they fit; returned in their original order); `self` when it fits already."
+    L = self.lengths
+    if (max_sessions is None or len(self) <= max_sessions) and (max_events is None or L.sum() <= max_events): return self
+    order = np.random.default_rng(seed).permutation(len(self))
+    if max_sessions is not None: order = order[:max(int(max_sessions), 1)]
+    if max_events is not None: order = order[np.r_[True, np.cumsum(L[order])[1:] <= max_events]]
+    return self.subset(np.sort(order))
 
-    def targets(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        "For every prefix (all positions but each session's last): next type, purchase-later flag, and the flat position."
-        pos = np.concatenate([np.arange(s, e - 1) for s, e in zip(self.offsets[:-1], self.offsets[1:])] or [np.array([], int)]).astype(int)
-        is_buy = (self.type == PURCHASE).astype(int)
-        # purchases strictly after each position within its session: reverse cumulative count per session
-        sid = np.repeat(np.arange(len(self)), self.lengths)
-        rev = pd.Series(is_buy[::-1]).groupby(sid[::-1]).cumsum().to_numpy()[::-1]
-        return self.type[pos + 1], (rev[pos + 1] > 0).astype(int), pos
+# %% ../nbs/12_nextaction.ipynb #ae641505
+@patch
+def targets(self: Sessions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    "For every prefix (all positions but each session's last): next type, purchase-later flag, and the flat position."
+    pos = np.concatenate([np.arange(s, e - 1) for s, e in zip(self.offsets[:-1], self.offsets[1:])] or [np.array([], int)]).astype(int)
+    is_buy = (self.type == PURCHASE).astype(int)
+    # purchases strictly after each position within its session: reverse cumulative count per session
+    sid = np.repeat(np.arange(len(self)), self.lengths)
+    rev = pd.Series(is_buy[::-1]).groupby(sid[::-1]).cumsum().to_numpy()[::-1]
+    return self.type[pos + 1], (rev[pos + 1] > 0).astype(int), pos
 
+# %% ../nbs/12_nextaction.ipynb #3e7cf7c8
 def session_sequences(events,  # events table, or a Shop / dict holding `events` (and `products` for categories)
                       gap="30min",  # inactivity that starts a new session
                       min_length: int = 2,  # shorter sessions carry no prefix to predict from
                      ) -> Sessions:
     "Encode each session of `events` (with at least `min_length` events) as event-type, category, gap-bucket and repeat arrays."
-    con = connect(events, 'events'); _check_event_types(con)
-    cols = _columns(con, 'events')
-    tabs = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
-    pid = ', product_id' if 'product_id' in cols else ''
-    if 'category' in cols: cat = ', category'
-    elif pid and 'products' in tabs and 'category' in _columns(con, 'products'):
-        con.execute("create or replace temp view _ev as select e.*, p.category from events e left join products p using (product_id)")
-        cat = ', category'
-    else: cat = ''
-    sql = sessionize_sql(gap, pid + cat)
-    if cat and 'category' not in cols: sql = sql.replace(' from events)', ' from _ev)', 1)
-    df = con.execute(f"select * from ({sql}) order by user_id, session_no, ts, _rk{', product_id' if pid else ''}").df()
+    con = connect(events, 'events'); check_event_types(con)
+    cols = columns(con, 'events')
+    pid = ['product_id'] if 'product_id' in cols else []
+    source, cat = 'events', []
+    if 'category' in cols: cat = ['category']
+    elif pid and 'category' in columns(con, 'products'):
+        source, cat = "(select e.*, p.category from events e left join products p using (product_id))", ['category']
+    sql, params = sessionize_sql(gap, pid + cat, source)
+    df = con.execute(f"select * from ({sql}) q order by user_id, session_no, ts, type_rank{', product_id nulls last' if pid else ''}", params).df()
     if pid:  # the product's history with this user, before this event
         known = df.product_id.notna().to_numpy()
         up = df.groupby(['user_id', 'product_id'], sort=False)
         seen_user = up.cumcount().to_numpy() > 0
-        seen_session = df.groupby(['session_id', 'product_id'], sort=False).cumcount().to_numpy() > 0
+        seen_session = df.groupby(['user_id', 'session_no', 'product_id'], sort=False).cumcount().to_numpy() > 0
         cf = df.event_type.isin(['cart', 'fav']).astype(int)
         carted = (cf.groupby([df.user_id, df.product_id], sort=False).cumsum() - cf).to_numpy() > 0
         rep = np.where(~known, 0, np.where(carted, 3, np.where(seen_session, 1, np.where(seen_user, 2, 0))))
     else: rep = np.zeros(len(df), int)
-    n_ev = df.groupby('session_id', sort=False).session_id.transform('size').to_numpy()
+    n_ev = df.groupby(['user_id', 'session_no'], sort=False).ts.transform('size').to_numpy()
     keep = n_ev >= int(min_length)
     df, rep = df[keep].reset_index(drop=True), rep[keep]
     if df.empty: raise ShopnbError(f"events: no session with at least {min_length} events")
-    sid = df.session_id.to_numpy()
-    starts = np.flatnonzero(np.r_[True, sid[1:] != sid[:-1]])
+    u, k = df.user_id.to_numpy(), df.session_no.to_numpy()
+    starts = np.flatnonzero(np.r_[True, (u[1:] != u[:-1]) | (k[1:] != k[:-1])])
     offsets = np.r_[starts, len(df)].astype(int)
     tcode = df.event_type.map({t: i for i, t in enumerate(EVENT_TYPES)}).to_numpy(int)
     if cat:
@@ -105,6 +108,7 @@ def session_sequences(events,  # events table, or a Shop / dict holding `events`
                      1 + np.searchsorted(GAP_EDGES, df.gap_s.fillna(0).to_numpy(), side='right'))
     return Sessions(df.user_id.to_numpy()[starts], offsets, tcode, np.asarray(codes, int), gap_b.astype(int), rep, cats)
 
+# %% ../nbs/12_nextaction.ipynb #02811830
 def split_users(s: Sessions, test_size: float = 0.2, seed: int = 0) -> tuple[Sessions, Sessions]:
     "Split sessions by user: `train_test_split` over the sorted user ids with `seed`."
     from sklearn.model_selection import train_test_split
@@ -127,20 +131,22 @@ def evaluate(model, s: Sessions) -> dict:
                 pr_auc=float(average_precision_score(yb, score)) if yb.any() else float('nan'),
                 prevalence=float(yb.mean()), n=int(len(yt)))
 
-class MajorityNextAction:
+class MajorityNextAction(BaseEstimator):
     "Baseline: always the most frequent next type; the purchase score is the training prevalence."
     def fit(self, s: Sessions):
         yt, yb, _ = s.targets()
+        if len(yt) == 0: raise ShopnbError("MajorityNextAction: no prefixes to learn from (every session has a single event)")
         self.proba_ = np.bincount(yt, minlength=len(EVENT_TYPES)) / len(yt); self.rate_ = float(yb.mean())
         return self
     def predict(self, s: Sessions):
         n = len(s.targets()[0])
         return np.tile(self.proba_, (n, 1)), np.full(n, self.rate_)
 
-class MarkovNextAction:
+class MarkovNextAction(BaseEstimator):
     "Baseline: first-order Markov chain over event types (next type and purchase-later rate given the current type)."
     def __init__(self, alpha: float = 1.0): self.alpha = alpha  # additive smoothing
     def fit(self, s: Sessions):
+        if self.alpha < 0: raise ShopnbError(f"MarkovNextAction: alpha={self.alpha}; expected 0 or more")
         yt, yb, pos = s.targets(); cur, k = s.type[pos], len(EVENT_TYPES)
         m = np.full((k, k), self.alpha); np.add.at(m, (cur, yt), 1)
         self.trans_ = m / m.sum(1, keepdims=True)
@@ -150,7 +156,7 @@ class MarkovNextAction:
         _, _, pos = s.targets(); cur = s.type[pos]
         return self.trans_[cur], self.buy_[cur]
 
-# %% ../nbs/12_nextaction.ipynb #46ab0531
+# %% ../nbs/12_nextaction.ipynb #8f0a44bf
 def _windows(s: Sessions, max_len: int):
     "Flat index ranges (start, end) covering each session in windows of at most `max_len` events."
     out = []
@@ -158,7 +164,7 @@ def _windows(s: Sessions, max_len: int):
         out += [(i, min(i + max_len, b)) for i in range(a, b, max_len)]
     return out
 
-class NextActionTransformer:
+class NextActionTransformer(BaseEstimator):
     "A small causal transformer over session event tokens predicting the next event type and a later purchase."
     def __init__(self, d_model: int = 64,  # embedding width
                  n_layers: int = 2,  # transformer layers
@@ -175,102 +181,130 @@ class NextActionTransformer:
                  threads: int|None = 1,  # torch CPU threads while training/predicting (a model this small runs fastest on one); None = leave as is
                 ):
         self.d_model, self.n_layers, self.n_heads, self.max_len, self.n_categories = d_model, n_layers, n_heads, max_len, n_categories
-        self.epochs, self.batch_size, self.lr, self.dropout, self.class_weight, self.seed, self.device, self.threads = epochs, batch_size, lr, dropout, class_weight, seed, device, threads
+        self.epochs, self.batch_size, self.lr, self.dropout, self.class_weight = epochs, batch_size, lr, dropout, class_weight
+        self.seed, self.device, self.threads = seed, device, threads
 
-    def _build(self):
-        import torch
-        from torch import nn
-        K, d = len(EVENT_TYPES), self.d_model
-        class Net(nn.Module):
-            def __init__(s, n_tok, n_gap, max_len, n_layers, n_heads, dropout):
-                super().__init__()
-                s.tok, s.gap, s.rep, s.pos = nn.Embedding(n_tok, d), nn.Embedding(n_gap, d), nn.Embedding(4, d), nn.Embedding(max_len, d)
-                layer = nn.TransformerEncoderLayer(d, n_heads, 2 * d, dropout, batch_first=True, norm_first=True)
-                s.enc = nn.TransformerEncoder(layer, n_layers, enable_nested_tensor=False)
-                s.norm, s.head_type, s.head_buy = nn.LayerNorm(d), nn.Linear(d, K), nn.Linear(d, 1)
-            def forward(s, tok, gap, rep, pad):
-                L = tok.shape[1]
-                h = s.tok(tok) + s.gap(gap) + s.rep(rep) + s.pos(torch.arange(L, device=tok.device))
-                causal = torch.triu(torch.ones(L, L, dtype=torch.bool, device=tok.device), 1)
-                h = s.norm(s.enc(h, mask=causal, src_key_padding_mask=pad))
-                return s.head_type(h), s.head_buy(h).squeeze(-1)
-        return Net(K * (self.n_categories + 1), len(GAP_EDGES) + 2, self.max_len, self.n_layers, self.n_heads, self.dropout)
+# %% ../nbs/12_nextaction.ipynb #198cff70
+@patch
+def _build(self: NextActionTransformer):
+    import torch
+    from torch import nn
+    K, d = len(EVENT_TYPES), self.d_model
+    class Net(nn.Module):
+        def __init__(s, n_tok, n_gap, max_len, n_layers, n_heads, dropout):
+            super().__init__()
+            s.tok, s.gap, s.rep, s.pos = nn.Embedding(n_tok, d), nn.Embedding(n_gap, d), nn.Embedding(4, d), nn.Embedding(max_len, d)
+            layer = nn.TransformerEncoderLayer(d, n_heads, 2 * d, dropout, batch_first=True, norm_first=True)
+            s.enc = nn.TransformerEncoder(layer, n_layers, enable_nested_tensor=False)
+            s.norm, s.head_type, s.head_buy = nn.LayerNorm(d), nn.Linear(d, K), nn.Linear(d, 1)
+        def forward(s, tok, gap, rep, pad):
+            L = tok.shape[1]
+            h = s.tok(tok) + s.gap(gap) + s.rep(rep) + s.pos(torch.arange(L, device=tok.device))
+            causal = torch.triu(torch.ones(L, L, dtype=torch.bool, device=tok.device), 1)
+            h = s.norm(s.enc(h, mask=causal, src_key_padding_mask=pad))
+            return s.head_type(h), s.head_buy(h).squeeze(-1)
+    return Net(K * (self.n_categories + 1), len(GAP_EDGES) + 2, self.max_len, self.n_layers, self.n_heads, self.dropout)
 
-    def _tokens(self, s: Sessions):
-        cat = np.where(s.cat >= 0, self.cat_map_[np.clip(s.cat, 0, None)] if len(self.cat_map_) else 0, 0) if len(s.categories) else np.zeros(len(s.type), int)
-        return s.type * (self.n_categories + 1) + cat
+# %% ../nbs/12_nextaction.ipynb #f141f610
+@patch
+def _tokens(self: NextActionTransformer, s: Sessions):
+    cat = np.where(s.cat >= 0, self.cat_map_[np.clip(s.cat, 0, None)] if len(self.cat_map_) else 0, 0) if len(s.categories) else np.zeros(len(s.type), int)
+    return s.type * (self.n_categories + 1) + cat
 
-    def _batches(self, s: Sessions, order=None):
-        "Yield padded tensors for windows in `order`: tokens, gaps, repeats, padding mask, next type, buy flag, valid mask, flat positions."
-        import torch
-        yt_full = np.full(len(s.type), -1); yb_full = np.zeros(len(s.type))
-        yt, yb, pos = s.targets(); yt_full[pos], yb_full[pos] = yt, yb
-        tok = self._tokens(s); wins = _windows(s, self.max_len)
-        order = np.arange(len(wins)) if order is None else order
-        for i in range(0, len(order), self.batch_size):
-            ws = [wins[j] for j in order[i:i + self.batch_size]]
-            L = max(b - a for a, b in ws)
-            T, G, R, Y, B, V, P = (np.zeros((len(ws), L), dtype=t) for t in (int, int, int, int, float, bool, int))
-            pad = np.ones((len(ws), L), dtype=bool)
-            for k, (a, b) in enumerate(ws):
-                n = b - a; sl = slice(a, b)
-                T[k, :n], G[k, :n], R[k, :n], pad[k, :n] = tok[sl], s.gap[sl], s.rep[sl], False
-                Y[k, :n], B[k, :n], V[k, :n], P[k, :n] = np.maximum(yt_full[sl], 0), yb_full[sl], yt_full[sl] >= 0, np.arange(a, b)
-            dev = self.device_
-            yield tuple(torch.as_tensor(x, device=dev) for x in (T, G, R, pad, Y, B, V)) + (P,)
 
-    def fit(self, s: Sessions, valid: Sessions|None = None):
-        "Train on the sessions `s` (`valid`, if given, is scored after each epoch into `history_`)."
-        with torch_threads(self.threads): return self._fit(s, valid)
+@patch
+def _batches(self: NextActionTransformer, s: Sessions, order=None):
+    "Yield padded tensors for windows in `order`: tokens, gaps, repeats, padding mask, next type, buy flag, valid mask, flat positions."
+    import torch
+    yt_full = np.full(len(s.type), -1); yb_full = np.zeros(len(s.type))
+    yt, yb, pos = s.targets(); yt_full[pos], yb_full[pos] = yt, yb
+    tok = self._tokens(s); wins = _windows(s, self.max_len)
+    order = np.arange(len(wins)) if order is None else order
+    for i in range(0, len(order), self.batch_size):
+        ws = [wins[j] for j in order[i:i + self.batch_size]]
+        L = max(b - a for a, b in ws)
+        T, G, R, Y, B, V, P = (np.zeros((len(ws), L), dtype=t) for t in (int, int, int, int, float, bool, int))
+        pad = np.ones((len(ws), L), dtype=bool)
+        for k, (a, b) in enumerate(ws):
+            n = b - a; sl = slice(a, b)
+            T[k, :n], G[k, :n], R[k, :n], pad[k, :n] = tok[sl], s.gap[sl], s.rep[sl], False
+            Y[k, :n], B[k, :n], V[k, :n], P[k, :n] = np.maximum(yt_full[sl], 0), yb_full[sl], yt_full[sl] >= 0, np.arange(a, b)
+        dev = self.device_
+        yield tuple(torch.as_tensor(x, device=dev) for x in (T, G, R, pad, Y, B, V)) + (P,)
 
-    def _fit(self, s, valid):
-        import torch
-        from torch import nn
-        if len(s) == 0: raise ShopnbError("no training sessions")
-        rng = seed_everything(self.seed)
-        self.device_ = get_device(self.device)
-        counts = np.bincount(s.cat[s.cat >= 0], minlength=len(s.categories)) if len(s.categories) else np.array([])
-        top = np.argsort(-counts, kind='stable')[:self.n_categories] if len(counts) else np.array([], int)
-        self.cat_map_ = np.zeros(len(s.categories), dtype=int); self.cat_map_[top] = np.arange(1, len(top) + 1)
-        self.categories_ = s.categories
-        yt, _, _ = s.targets()
-        freq = np.bincount(yt, minlength=len(EVENT_TYPES)) / max(len(yt), 1)
-        w = np.where(freq > 0, (1 / np.maximum(freq, 1e-12)) ** self.class_weight, 0.0); w = w / (w * freq).sum()
-        self.net_ = self._build().to(self.device_)
-        opt = torch.optim.AdamW(self.net_.parameters(), lr=self.lr, weight_decay=0.01)
-        n_win = len(_windows(s, self.max_len)); steps = self.epochs * -(-n_win // self.batch_size)
-        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=self.lr, total_steps=max(steps, 1), pct_start=0.1)
-        ce = nn.CrossEntropyLoss(weight=torch.as_tensor(w, dtype=torch.float32, device=self.device_), reduction='none')
-        bce = nn.BCEWithLogitsLoss(reduction='none')
-        self.history_ = []
-        bar = progress(total=max(steps, 1), desc='training next-action transformer')
-        for ep in range(self.epochs):
-            self.net_.train(); tot, nb = 0.0, 0
-            for T, G, R, pad, Y, B, V, _ in self._batches(s, rng.permutation(n_win)):
-                lt, lb = self.net_(T, G, R, pad)
-                v = V.float()
-                loss = ((ce(lt.transpose(1, 2), Y) * v).sum() + (bce(lb, B.float()) * v).sum()) / v.sum().clamp(min=1)
-                opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(self.net_.parameters(), 1.0); opt.step(); sched.step()
-                tot += loss.item(); nb += 1; bar.update(1)
-            h = dict(epoch=ep + 1, loss=tot / max(nb, 1))
-            if valid is not None: h.update(evaluate(self, valid))
-            self.history_.append(h)
-        bar.close()
-        return self
+# %% ../nbs/12_nextaction.ipynb #49e5b39b
+@patch
+def fit(self: NextActionTransformer, s: Sessions, valid: Sessions|None = None):
+    "Train on the sessions `s` (`valid`, if given, is scored after each epoch into `history_`)."
+    with torch_threads(self.threads): return self._fit(s, valid)
 
-    def predict(self, s: Sessions):
-        "Next-type probabilities (n, 4) and purchase-later probabilities (n,) for the prefixes of `s`, in `Sessions.targets()` order."
-        with torch_threads(self.threads): return self._predict(s)
 
-    def _predict(self, s):
-        import torch
-        if not hasattr(self, 'net_'): raise ShopnbError("NextActionTransformer: call fit() first")
-        _, _, pos = s.targets()
-        proba, score = np.zeros((len(s.type), len(EVENT_TYPES)), dtype=np.float32), np.zeros(len(s.type), dtype=np.float32)
-        self.net_.eval()
-        with torch.inference_mode():
-            for T, G, R, pad, Y, B, V, P in self._batches(s):
-                lt, lb = self.net_(T, G, R, pad)
-                m = ~pad.cpu().numpy()
-                proba[P[m]] = torch.softmax(lt.float(), -1).cpu().numpy()[m]; score[P[m]] = torch.sigmoid(lb.float()).cpu().numpy()[m]
-        return proba[pos], score[pos]
+@patch
+def _fit(self: NextActionTransformer, s, valid):
+    import torch
+    from torch import nn
+    if len(s) == 0: raise ShopnbError("NextActionTransformer: no training sessions")
+    bad = {k: getattr(self, k) for k in ('d_model', 'n_layers', 'n_heads', 'max_len', 'epochs', 'batch_size') if int(getattr(self, k)) < 1}
+    if bad: raise ShopnbError(f"NextActionTransformer: {bad}; expected positive integers")
+    if self.d_model % self.n_heads: raise ShopnbError(f"NextActionTransformer: d_model={self.d_model} must be a multiple of n_heads={self.n_heads}")
+    rng = seed_everything(self.seed)
+    self.device_ = get_device(self.device)
+    counts = np.bincount(s.cat[s.cat >= 0], minlength=len(s.categories)) if len(s.categories) else np.array([])
+    top = np.argsort(-counts, kind='stable')[:self.n_categories] if len(counts) else np.array([], int)
+    self.cat_map_ = np.zeros(len(s.categories), dtype=int); self.cat_map_[top] = np.arange(1, len(top) + 1)
+    self.categories_ = s.categories
+    yt, _, _ = s.targets()
+    freq = np.bincount(yt, minlength=len(EVENT_TYPES)) / max(len(yt), 1)
+    w = np.where(freq > 0, (1 / np.maximum(freq, 1e-12)) ** self.class_weight, 0.0); w = w / (w * freq).sum()
+    self.net_ = self._build().to(self.device_)
+    opt = torch.optim.AdamW(self.net_.parameters(), lr=self.lr, weight_decay=0.01)
+    n_win = len(_windows(s, self.max_len)); steps = self.epochs * -(-n_win // self.batch_size)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=self.lr, total_steps=max(steps, 1), pct_start=0.1)
+    ce = nn.CrossEntropyLoss(weight=torch.as_tensor(w, dtype=torch.float32, device=self.device_), reduction='none')
+    bce = nn.BCEWithLogitsLoss(reduction='none')
+    self.history_ = []
+    bar = progress(total=max(steps, 1), desc='training next-action transformer')
+    for ep in range(self.epochs):
+        self.net_.train(); tot, nb = 0.0, 0
+        for T, G, R, pad, Y, B, V, _ in self._batches(s, rng.permutation(n_win)):
+            lt, lb = self.net_(T, G, R, pad)
+            v = V.float()
+            loss = ((ce(lt.transpose(1, 2), Y) * v).sum() + (bce(lb, B.float()) * v).sum()) / v.sum().clamp(min=1)
+            opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(self.net_.parameters(), 1.0); opt.step(); sched.step()
+            tot += loss.item(); nb += 1; bar.update(1)
+        h = dict(epoch=ep + 1, loss=tot / max(nb, 1))
+        if valid is not None: h.update(evaluate(self, valid))
+        self.history_.append(h)
+    bar.close()
+    return self
+
+# %% ../nbs/12_nextaction.ipynb #b490f62e
+@patch
+def predict(self: NextActionTransformer, s: Sessions):
+    "Next-type probabilities (n, 4) and purchase-later probabilities (n,) for the prefixes of `s`, in `Sessions.targets()` order."
+    with torch_threads(self.threads): return self._predict(s)
+
+
+@patch
+def _predict(self: NextActionTransformer, s):
+    import torch
+    if not hasattr(self, 'net_'): raise ShopnbError("NextActionTransformer: call fit() first")
+    _, _, pos = s.targets()
+    proba, score = np.zeros((len(s.type), len(EVENT_TYPES)), dtype=np.float32), np.zeros(len(s.type), dtype=np.float32)
+    self.net_.eval()
+    with torch.inference_mode():
+        for T, G, R, pad, Y, B, V, P in self._batches(s):
+            lt, lb = self.net_(T, G, R, pad)
+            m = ~pad.cpu().numpy()
+            proba[P[m]] = torch.softmax(lt.float(), -1).cpu().numpy()[m]; score[P[m]] = torch.sigmoid(lb.float()).cpu().numpy()[m]
+    return proba[pos], score[pos]
+
+# %% ../nbs/12_nextaction.ipynb #cdcb0959
+MODELS = {'majority': MajorityNextAction, 'markov': MarkovNextAction, 'transformer': NextActionTransformer}
+
+def make_model(name: str,  # one of `MODELS`
+               **params):
+    "An unfitted next-action model by name."
+    if name not in MODELS: raise ShopnbError(f"unknown next-action model {name!r}; choose from {sorted(MODELS)}")
+    try: return MODELS[name](**params)
+    except TypeError as e: raise ShopnbError(f"next-action model {name!r}: bad parameters {params} ({e})") from None
