@@ -131,12 +131,14 @@ def render_docs(names: list|None = None,  # notebook stems (default: every noteb
         t0 = time.perf_counter()
         nb, errs = doc_notebook(p)
         title, summary = _title(nb, p.stem)
-        render_doc_page(nb, out/f'{p.stem}.html', title, nav)
+        page = 'introduction.html' if p.stem == 'index' else f'{p.stem}.html'  # index.html is the list of pages
+        render_doc_page(nb, out/page, title, nav)
         errors[p.stem] = errs
-        rows.append((p.stem, title, summary, errs))
+        rows.append((page, p.stem, title, summary, errs))
         log.info(f"{p.name}: {time.perf_counter() - t0:.1f} s" + (f", {len(errs)} failing cell(s)" if errs else ''))
-    items = ''.join(f'<li><a href="{s}.html"><b>{_html.escape(t)}</b></a> <code>{s}</code>' + (f' · {_html.escape(summ)}' if summ else '')
-                    + (f' <span style="color:#cf222e">({len(e)} failing cells)</span>' if e else '') + '</li>' for s, t, summ, e in rows)
+    rows.sort(key=lambda r: r[1] != 'index')  # the introduction first
+    items = ''.join(f'<li><a href="{pg}"><b>{_html.escape(t)}</b></a> <code>{s}</code>' + (f' · {_html.escape(summ)}' if summ else '')
+                    + (f' <span style="color:#cf222e">({len(e)} failing cells)</span>' if e else '') + '</li>' for pg, s, t, summ, e in rows)
     (out/'index.html').write_text(f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>shopnb library documentation</title>'
                                   f'<style>{_DOCS_CSS} li{{margin:6px 0}} main{{max-width:1000px;margin:0 auto;padding:20px}}</style></head>'
                                   f'<body><main><h1>shopnb library documentation</h1><p><a href="../index.html">reports</a></p><ul>{items}</ul></main></body></html>',
