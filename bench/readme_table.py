@@ -2,7 +2,7 @@
 
 Usage: python bench/readme_table.py   (rewrites the block between the bench markers in README.md)"""
 from __future__ import annotations
-import json, re
+import json
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,13 +42,17 @@ def section(name: str) -> str:
             out.append(f"| {m} | " + ' | '.join(_fmt(r['metrics'].get(k)) for k in metrics) + f" | {_fmt(r.get('fit_s'))} |")
     return '\n'.join(out) + '\n'
 
+def replace_block(text: str, body: str) -> str:
+    "`text` with only the lines between its one pair of bench markers replaced by `body`."
+    if text.count(START) != 1 or text.count(END) != 1 or text.index(START) > text.index(END):
+        raise SystemExit(f"README.md needs exactly one {START} ... {END} block")
+    head, rest = text.split(START)
+    return head + f"{START}\n{body}\n{END}" + rest.split(END)[1]
+
 def main():
     readme = ROOT/'README.md'
     body = '\n'.join(s for s in map(section, HEADLINES) if s)
-    text = readme.read_text()
-    if START not in text: raise SystemExit(f"README.md has no {START} marker")
-    new = re.sub(re.escape(START) + '.*?' + re.escape(END), lambda _: f"{START}\n{body}\n{END}", text, flags=re.S)
-    readme.write_text(new)
+    readme.write_text(replace_block(readme.read_text(), body))
     print(f"wrote the performance tables into {readme}")
 
 if __name__ == '__main__': main()
