@@ -14,6 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault('SHOPNB_PROGRESS', '0')
+os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')  # waiting OpenMP threads sleep: on a shared machine spinning ones steal the cores (results unchanged)
 import numpy as np, pandas as pd
 from _common import shared_data, versions, row, run_peer, write_results, wait_for_idle, median_time, ROOT
 from shopnb import recommend as rec
