@@ -44,10 +44,10 @@ def shopnb_models(dataset: str, quick: bool, seed: int):
     lam = 250.0
     hl = 60.0 if dataset == 'online_retail' else 1.0  # half-life (days) of the recency weighting of a user's items
     return {
+        'itemknn': (lambda: rec.ItemKNN(), None, True),
         'popular': (lambda: rec.Popular(), None, True),
         'recent_popular (30 d)': (lambda: rec.RecentPopular(), None, True),
         'history': (lambda: rec.History(), None, True),
-        'itemknn': (lambda: rec.ItemKNN(), None, True),
         'ease': (lambda: rec.EASE(lam=lam), None, True),
         'ease (recency-weighted input)': (lambda: rec.EASE(lam=lam, half_life_days=hl), None, True),
         'blend (history + ease)': (lambda: rec.RepeatBlend(lam=lam, ease_half_life_days=hl), {'ease_weight': [0.1, 0.5]}, False),
@@ -60,10 +60,18 @@ def run_dataset(name, split, quick, seed, log):
     info = dict(train_rows=len(split.train), test_rows=len(split.test), eval_users=len(split.users),
                 eval_users_new=len(split.truth(new=True)), items=len(split.items), **split.info)
     log(f"{name}: {split} {split.info}")
-    def add(method, res, peer, fit_s, predict_s, wall_s, v, **extra):
+    def add(method, res, peer, fit_s, predict_s, wall_s, v, load=None, **extra):
         for task in ('all', 'new'):
             rows.append(row(name, task, method, {m: round(res[task][m], 4) for m in METRICS} | {'n_users': res[task]['n_users']},
                             peer=peer, fit_s=fit_s, predict_s=predict_s, wall_s=wall_s, versions=v, seed=seed, split=info, **extra))
+            if load is not None: rows[-1]['loadavg'] = load  # the load when the method ran, not when its row is written
+    with tempfile.TemporaryDirectory() as tmp:  # the peers first: their item-kNN is timed seconds before shopnb's
+        split.train[['user_id', 'item_id', 'weight']].to_parquet(Path(tmp)/'train.parquet')
+        pd.DataFrame({'user_id': split.users}).to_parquet(Path(tmp)/'users.parquet')
+        t0 = time.perf_counter()
+        out = run_peer(ROOT/'bench'/'peers'/'recommend_peers.py', tmp, max(K), seed, 1, 1 if quick else 5)
+        wall, peer_load = time.perf_counter() - t0, round(os.getloadavg()[0], 2)
+        peer_recs = {m: {t: pd.read_parquet(Path(tmp)/f'{m}_{t}.parquet') for t in ('all', 'new')} for m in out['methods']}
     for method, (make, grid, fast) in shopnb_models(name, quick, seed).items():
         t0 = time.perf_counter(); extra = {}
         if grid:
@@ -84,18 +92,18 @@ def run_dataset(name, split, quick, seed, log):
                           precision=model.precision_, sampled_negatives=model.sampled_, threads=model.threads)
         add(method, res, False, fit_s, pred_s, round(time.perf_counter() - t0, 2), vers, **extra)
         log(f"  {method}: ndcg@10 {res['all']['ndcg@10']:.4f} / new {res['new']['ndcg@10']:.4f}  fit {fit_s:.2f}s eval {pred_s:.2f}s {extra}")
-    with tempfile.TemporaryDirectory() as tmp:
-        split.train[['user_id', 'item_id', 'weight']].to_parquet(Path(tmp)/'train.parquet')
-        pd.DataFrame({'user_id': split.users}).to_parquet(Path(tmp)/'users.parquet')
-        t0 = time.perf_counter()
-        out = run_peer(ROOT/'bench'/'peers'/'recommend_peers.py', tmp, max(K), seed, 1, 1 if quick else 5)
-        wall = time.perf_counter() - t0
-        for method, tm in out['methods'].items():
-            recs = {t: pd.read_parquet(Path(tmp)/f'{method}_{t}.parquet') for t in ('all', 'new')}
-            res = rec.evaluate(recs, split, k=K)
-            add(method, res, True, tm['fit_s'], tm['predict_s'], round(wall, 2), out['versions'], model_fit_s=tm['fit_s'], timing=tm.get('timing'))
-            log(f"  {method}: ndcg@10 {res['all']['ndcg@10']:.4f} / new {res['new']['ndcg@10']:.4f}  fit {tm['fit_s']:.2f}s")
+    for method, tm in out['methods'].items():
+        res = rec.evaluate(peer_recs[method], split, k=K)
+        add(method, res, True, tm['fit_s'], tm['predict_s'], round(wall, 2), out['versions'], load=peer_load, model_fit_s=tm['fit_s'], timing=tm.get('timing'))
+        log(f"  {method}: ndcg@10 {res['all']['ndcg@10']:.4f} / new {res['new']['ndcg@10']:.4f}  fit {tm['fit_s']:.2f}s")
     return rows
+
+def timing_table(rows) -> str:
+    "Timings of every method (task `all` rows): whole fit, the model's own step, evaluation, load average; the sequence model's seconds per epoch."
+    head = '| dataset | method | fit_s | model_fit_s | predict_s | epoch_s | timing | loadavg |\n|---|---|---|---|---|---|---|---|\n'
+    f = lambda v: '' if v is None else f'{v:.3f}' if isinstance(v, float) else str(v)
+    return head + ''.join(f"| {r['dataset']} | {r['method']} | {f(r['fit_s'])} | {f(r.get('model_fit_s'))} | {f(r['predict_s'])} | "
+                          f"{f(r.get('epoch_s'))} | {r.get('timing') or ''} | {f(r['loadavg'])} |\n" for r in rows if r['task'] == 'all')
 
 def ratio_note(rows) -> str:
     "Item-kNN fit against the implicit peer's, per dataset, from this run."
@@ -130,7 +138,7 @@ def main(argv=None):
              "held out (users with at least 2 events; targets unseen in train dropped). Task `new`: ground truth and candidates "
              "exclude the user's train items. Peers run in bench/peers/.venv on the same split files; every method is scored "
              f"by shopnb.recommend.evaluate. Seed {a.seed}{' (quick run)' if a.quick else ''}. Load average at the start {load0}; "
-             "each row has its own (`loadavg`). " + ratio_note(rows))
+             "each row has its own (`loadavg`). " + ratio_note(rows) + "\n\nTimings (seconds):\n\n" + timing_table(rows))
     write_results('recommend', rows, title='Recommendation benchmark', notes=notes)
     log(f"wrote {ROOT/'bench'/'results'/'recommend.json'}")
 
