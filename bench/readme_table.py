@@ -53,11 +53,11 @@ def _s(v): return '' if v is None else f"{v:.3g} s" if v < 10 else f"{v:.0f} s"
 
 # (results file, dataset, task, shopnb method, peer method, what is timed, row field or metric holding the time)
 SPEED = [
-    ('recommend', 'online_retail', 'all', 'itemknn', 'implicit_itemknn', 'item-kNN fit, Online Retail', 'fit_s'),
-    ('recommend', 'online_retail', 'all', 'ease', None, 'EASE fit, Online Retail', 'fit_s'),
+    ('recommend', 'online_retail', 'all', 'itemknn', 'implicit_itemknn', 'item-kNN fit (model step), Online Retail', 'model_fit_s'),
+    ('recommend', 'online_retail', 'all', 'ease', None, 'EASE fit (model step), Online Retail', 'model_fit_s'),
     ('recommend', 'online_retail', 'all', 'reranker', None, 're-ranker fit, Online Retail', 'fit_s'),
     ('recommend', 'online_retail', 'all', 'sasrec', None, 'SASRec, one epoch, Online Retail', 'epoch_s'),
-    ('recommend', 'online_retail', 'all', 'implicit_als', None, 'implicit ALS fit (peer, for scale)', 'fit_s'),
+    ('recommend', 'online_retail', 'all', 'implicit_als', None, 'implicit ALS fit (peer, for scale)', 'model_fit_s'),
     ('clv', 'cdnow', 'bgnbd_fit', 'shopnb', 'lifetimes', 'BG/NBD fit, CDNOW', 'fit_s'),
     ('clv', 'cdnow', 'gamma_gamma_fit', 'shopnb', 'lifetimes', 'Gamma-Gamma fit, CDNOW', 'fit_s'),
     ('behavior', None, 'scale_1M_events', 'shopnb', 'pandas', 'sessions + funnels + cohorts + RFM, 1 M events', 'wall_s'),
