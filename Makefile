@@ -51,7 +51,7 @@ test-py: install
 # Benchmarks against peer libraries (their own environment, pandas < 3); QUICK=1 for one seed.
 SHARED_DATA ?= ../shared/data
 PEERS := bench/peers/.venv
-BENCHES ?= behavior recommend sentiment forecast
+BENCHES ?= behavior clv recommend sentiment forecast
 
 $(PEERS)/.installed: bench/peers/requirements.txt
 	@test -x $(PEERS)/bin/python || $(PYTHON) -m venv $(PEERS)

@@ -253,7 +253,7 @@ def main():
              "Taobao figures are means over seeds " + ('0 (--quick)' if a.quick else '0, 1, 2') + ". "
              "Scale rows: a synthetic shop tiled to the given number of events; each implementation runs in its own process "
              "(peak_rss_mb = its peak resident memory, loadavg_start = the load average when it started); steps under 10 s are the median "
-             f"of {a.repeat} runs after a first one, wall_s their sum. shopnb: session summaries, session and user funnels, monthly cohorts "
+             f"of {a.repeat} runs after a first one, wall_s their sum. shopnb: session summaries, the session funnel counted from them, the user funnel, monthly cohorts "
              "and RFM, the sessionized events kept in DuckDB; pandas: the same in memory; duckdb_window_limit: one window query that only "
              "counts the sessions, the engine's limit for the sessions step. `same_outputs` compares session count, funnel counts, cohort "
              "totals and RFM scores with pandas. Targets: 1M events at least 5x faster than pandas, 10M events under 15 s and 2 GB.")

@@ -59,7 +59,7 @@ class Browser:
     def __enter__(self): return self
     def __exit__(self, *a): self.close()
 
-# %% ../nbs/53_browser.ipynb #315c3dbe
+# %% ../nbs/53_browser.ipynb #5998e932
 _PROBE = """(() => {
   const W = window.innerWidth, out = [];
   for (const el of document.body.querySelectorAll('*')) {
@@ -98,6 +98,7 @@ def _drain(ws, msgs: list, seconds: float):
         try: msgs.append(json.loads(ws.recv()))
         except Exception: break
 
+# %% ../nbs/53_browser.ipynb #7506e319
 def check_page(path,  # an HTML file
                browser: Browser,  # a running `Browser`
                width: int = 1280,  # window width in CSS pixels

@@ -161,7 +161,7 @@ def cmd_info(args) -> int:
     print(json.dumps(man, indent=1, default=str) if args.json else format_info(man))
     return 0
 
-# %% ../nbs/60_cli.ipynb #80ae8c71
+# %% ../nbs/60_cli.ipynb #7610ce07
 from .core import site_dir
 from .reports import (list_reports, report_title, report_params, read_params_file, grid_from_cli, run_reports)
 
@@ -190,6 +190,7 @@ def _cmd_params(args) -> int:
     print('\n'.join(f'{r[0]:<{w[0]}}  {r[1]:<{w[1]}}  {r[2]:<{w[2]}}  {r[3]}' for r in rows))
     return 0
 
+# %% ../nbs/60_cli.ipynb #d327d5a7
 def _cmd_run(args) -> int:
     if bool(args.names) == bool(args.all): raise ShopnbError("name one or more reports, or use --all")
     names = list_reports(args.reports) if args.all else args.names
@@ -287,6 +288,24 @@ def _add_data(sub):
     p.set_defaults(func=cmd_info)
     return dp
 
+# %% ../nbs/60_cli.ipynb #3695ed19
+def _add_docs(subparsers):
+    "Add the `docs` command to an argparse `subparsers`."
+    p = subparsers.add_parser('docs', help='render the library documentation (the executed notebooks) into SITE/docs/',
+                              description='Execute the notebooks in nbs/ and render them, with signatures and parameter notes, into SITE/docs/.')
+    p.add_argument('names', nargs='*', metavar='NOTEBOOK', help='notebooks to render (default: all), e.g. 00_core or core')
+    p.add_argument('--out', metavar='DIR', help='output folder (default: <site>/docs)')
+    def run(args) -> int:
+        from shopnb.docs import render_docs
+        errors = render_docs(args.names or None, args.out)
+        out = Path(args.out or site_dir()/'docs')
+        for nb, errs in errors.items():
+            for i, line in errs: print(f"{nb}: cell {i} failed ({line})")
+        print(f"Documentation: {out/'index.html'}")
+        return 1 if any(errors.values()) else 0
+    p.set_defaults(func=run)
+    return p
+
 def build_parser() -> argparse.ArgumentParser:
     "The `shopnb` argument parser: `data`, `report` and `docs` commands."
     ap = argparse.ArgumentParser(prog='shopnb', description='Reproducible e-commerce analysis: build shops from synthetic or real data, run report notebooks into an HTML site.')
@@ -296,8 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     _add_data(sub)
     add_report_commands(sub)
-    from shopnb.docs import add_cli as add_docs
-    add_docs(sub)
+    _add_docs(sub)
     return ap
 
 # %% ../nbs/60_cli.ipynb #0d6547c1

@@ -5,17 +5,17 @@
 # %% ../nbs/11_clv.ipynb #039188b5
 from __future__ import annotations
 import numpy as np, pandas as pd
+from fastcore.basics import patch
 from scipy import optimize, special
-from .core import ShopnbError, get_logger
+from sklearn.base import BaseEstimator
+from .core import ShopnbError
 from .schema import Shop, SALE_STATUSES, order_revenue_sql
 
 # %% auto #0
-__all__ = ['log', 'transactions', 'customer_summary', 'BGNBD', 'simulate_bgnbd', 'GammaGamma', 'clv', 'holdout_check',
-           'holdout_period']
+__all__ = ['MODELS', 'transactions', 'customer_summary', 'BGNBD', 'simulate_bgnbd', 'GammaGamma', 'make_model', 'clv',
+           'holdout_check', 'holdout_period']
 
 # %% ../nbs/11_clv.ipynb #2e5f8256
-log = get_logger(__name__)
-
 def transactions(data,  # a Shop (orders + order_items) or a DataFrame of transactions
                  statuses=SALE_STATUSES,  # order statuses that count (Shop input; `shopnb.schema.SALE_STATUSES`, None: all)
                 ) -> pd.DataFrame:
@@ -37,6 +37,7 @@ def transactions(data,  # a Shop (orders + order_items) or a DataFrame of transa
     if 'value' not in out: out['value'] = 0.0
     return out
 
+# %% ../nbs/11_clv.ipynb #2547815c
 def customer_summary(tx: pd.DataFrame,  # transactions: customer_id, ts, value (optional)
                      calibration_end=None,  # last day of the calibration period (default: the last transaction's day)
                      holdout_end=None,  # last day of the hold-out period (optional)
@@ -70,20 +71,49 @@ def customer_summary(tx: pd.DataFrame,  # transactions: customer_id, ts, value (
     return out
 
 # %% ../nbs/11_clv.ipynb #c5341dd1
-def _bgnbd_ll(logp, x, tx, T, w):
-    r, alpha, a, b = np.exp(logp)
-    base = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
-    t1 = special.betaln(a, b + x) - special.betaln(a, b) - (r + x) * np.log(alpha + T)
-    with np.errstate(divide='ignore', invalid='ignore'):
-        t2 = np.where(x > 0, special.betaln(a + 1, np.maximum(b + x - 1, 1e-300)) - special.betaln(a, b) - (r + x) * np.log(alpha + tx), -np.inf)
-    return np.sum(w * (base + np.logaddexp(t1, t2)))
+def _bgnbd_nll(logp,  # log(r, alpha, a, b)
+               x, tx, T,  # repeat purchases, recency and age per row
+               w,  # weight of each row (customers with this history)
+               penalizer: float = 0.0,  # L2 penalty on the log-parameters
+              ) -> tuple:
+    "Mean negative BG/NBD log-likelihood over the weighted rows and its gradient with respect to `logp`."
+    p = np.exp(logp); r, alpha, a, b = p
+    rep = x > 0
+    bx, rx = b + x, r + x
+    bx1 = np.where(rep, bx - 1, 1.0)
+    la_T, la_tx = np.log(alpha + T), np.log(alpha + tx)
+    lb = special.betaln(a, b)
+    with np.errstate(over='ignore', invalid='ignore', divide='ignore'):
+        t1 = special.betaln(a, bx) - lb - rx * la_T
+        t2 = np.where(rep, special.betaln(a + 1, bx1) - lb - rx * la_tx, -np.inf)
+        lse = np.logaddexp(t1, t2)
+        ll = special.gammaln(rx) - special.gammaln(r) + r * np.log(alpha) + lse
+        s2 = np.exp(t2 - lse); s1 = 1 - s2  # each term's share of the sum (s2 = 0 without repeat purchases)
+        dg_ab, dg_abx = special.digamma(a + b), special.digamma(a + bx)
+        g = np.stack([special.digamma(rx) - special.digamma(r) + np.log(alpha) - s1 * la_T - s2 * la_tx,
+                      r / alpha - rx * (s1 / (alpha + T) + s2 / (alpha + tx)),
+                      dg_ab - dg_abx + s2 / a,
+                      dg_ab - dg_abx - special.digamma(b) + special.digamma(bx) - s2 / bx1])
+    n = w.sum()
+    return -(w @ ll) / n + penalizer * (logp @ logp), -(g @ w) / n * p + 2 * penalizer * logp
 
-def _fit_ml(nll, x0):
-    "Minimise `nll` over log-parameters: Nelder-Mead from `x0`, polished by BFGS."
-    res = optimize.minimize(nll, x0, method='Nelder-Mead', options=dict(maxiter=20000, xatol=1e-10, fatol=1e-12))
-    pol = optimize.minimize(nll, res.x, method='BFGS', options=dict(gtol=1e-9))
-    best = pol if np.isfinite(pol.fun) and pol.fun <= res.fun else res
-    return best
+# %% ../nbs/11_clv.ipynb #e5eab7f9
+def _fit_ml(nll,  # function of (log-parameters, *args) -> (value, gradient)
+            x0,  # starting log-parameters
+            args=(),  # further arguments of `nll`
+           ):
+    "Minimise `nll` by BFGS with its gradient from `x0`; when that does not converge, Nelder-Mead first, then BFGS from its result."
+    bfgs = lambda x: optimize.minimize(nll, x, args=args, jac=True, method='BFGS', options=dict(gtol=1e-9))
+    res = bfgs(x0)
+    if _converged(res): return res
+    nm = optimize.minimize(lambda x: nll(x, *args)[0], x0, method='Nelder-Mead', options=dict(maxiter=20000, xatol=1e-10, fatol=1e-12))
+    pol = bfgs(nm.x)
+    return pol if np.isfinite(pol.fun) and pol.fun <= nm.fun else nm
+
+def _converged(res) -> bool:
+    "Whether an optimiser result is finite and converged (BFGS stopped by rounding with a gradient below 1e-6 counts)."
+    jac = getattr(res, 'jac', None)
+    return bool(np.isfinite(res.fun) and (res.success or (jac is not None and np.max(np.abs(jac)) < 1e-6)))
 
 def _arrays(frequency, recency, T):
     try: x, tx, T = np.broadcast_arrays(*(np.atleast_1d(np.asarray(v, dtype=float)) for v in (frequency, recency, T)))
@@ -94,58 +124,30 @@ def _arrays(frequency, recency, T):
     if np.any((x == 0) & (tx > 0)): raise ShopnbError("customers with frequency 0 must have recency 0")
     return x, tx, T
 
-class BGNBD:
+def _check_penalizer(model):
+    try: ok = float(model.penalizer) >= 0
+    except (TypeError, ValueError): ok = False
+    if not ok:
+        raise ShopnbError(f"{type(model).__name__}: penalizer must be a number >= 0, got {model.penalizer!r}")
+
+# %% ../nbs/11_clv.ipynb #9ad79aa9
+class BGNBD(BaseEstimator):
     "The BG/NBD model of repeat purchases, fitted by maximum likelihood."
     def __init__(self, penalizer: float = 0.0):  # L2 penalty on the log-parameters (0 = plain maximum likelihood)
         self.penalizer = penalizer
 
     def fit(self, frequency, recency, T):
         "Fit r, alpha, a, b to customers' repeat purchases (`frequency`), `recency` and age `T`."
+        _check_penalizer(self)
         x, tx, T = _arrays(frequency, recency, T)
-        u = pd.DataFrame({'x': x, 'tx': tx, 'T': T}).value_counts().reset_index(name='w')
-        ux, utx, uT, w = (u[c].to_numpy(float) for c in ('x', 'tx', 'T', 'w'))
-        n = w.sum()
-        nll = lambda p: -_bgnbd_ll(p, ux, utx, uT, w) / n + self.penalizer * np.sum(p ** 2)
+        u, w = np.unique(np.c_[x, tx, T], axis=0, return_counts=True)  # identical histories, merged and weighted
         x0 = np.log([1.0, max(np.mean(T), 1e-3), 1.0, 1.0])
-        res = _fit_ml(nll, x0)
+        res = _fit_ml(_bgnbd_nll, x0, (u[:, 0], u[:, 1], u[:, 2], w.astype(float), float(self.penalizer)))
         if not np.isfinite(res.fun): raise ShopnbError("BG/NBD fit failed: the log-likelihood is not finite")
+        n = int(w.sum())
         self.params_ = dict(zip(['r', 'alpha', 'a', 'b'], map(float, np.exp(res.x))))
-        self.loglik_, self.n_customers_, self.converged_ = float(-res.fun * n), int(n), bool(res.success)
+        self.loglik_, self.n_customers_, self.converged_ = float(-res.fun * n), n, _converged(res)
         return self
-
-    def _p(self):
-        if not hasattr(self, 'params_'): raise ShopnbError("BGNBD: call fit() first")
-        return self.params_['r'], self.params_['alpha'], self.params_['a'], self.params_['b']
-
-    def _log_odds_dead(self, x, tx, T):
-        r, alpha, a, b = self._p()
-        with np.errstate(divide='ignore', invalid='ignore'):
-            v = np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))
-        return np.where(x > 0, v, -np.inf)
-
-    def p_alive(self, frequency, recency, T) -> np.ndarray:
-        "Probability that each customer is still active at T."
-        x, tx, T = _arrays(frequency, recency, T)
-        return np.exp(-np.logaddexp(0, self._log_odds_dead(x, tx, T)))
-
-    def predict(self, t, frequency, recency, T) -> np.ndarray:
-        "Expected repeat purchases of each customer in the next `t` time units."
-        r, alpha, a, b = self._p()
-        x, tx, T = _arrays(frequency, recency, T)
-        t = np.asarray(t, dtype=float)
-        z = t / (alpha + T + t)
-        hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, z)
-        num = 1 - np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t))) * hyp
-        return (a + b + x - 1) / (a - 1) * num * self.p_alive(x, tx, T)
-
-    def expected_purchases(self, t) -> np.ndarray:
-        "Expected repeat purchases of a new customer in (0, t]."
-        r, alpha, a, b = self._p()
-        t = np.asarray(t, dtype=float)
-        return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * special.hyp2f1(r, b, a + b - 1, t / (alpha + t)))
-
-    def __repr__(self):
-        return f"BGNBD({', '.join(f'{k}={v:.3f}' for k, v in self.params_.items())})" if hasattr(self, 'params_') else 'BGNBD()'
 
 # %% ../nbs/11_clv.ipynb #59694ee8
 def simulate_bgnbd(n: int, r: float, alpha: float, a: float, b: float, T: float, seed: int = 0) -> pd.DataFrame:
@@ -163,38 +165,97 @@ def simulate_bgnbd(n: int, r: float, alpha: float, a: float, b: float, T: float,
         out[i] = x, last
     return pd.DataFrame({'frequency': out[:, 0], 'recency': out[:, 1], 'T': float(T)})
 
+# %% ../nbs/11_clv.ipynb #660338a1
+@patch
+def _p(self: BGNBD):
+    if not hasattr(self, 'params_'): raise ShopnbError("BGNBD: call fit() first")
+    return self.params_['r'], self.params_['alpha'], self.params_['a'], self.params_['b']
+
+@patch
+def _log_odds_dead(self: BGNBD, x, tx, T):
+    r, alpha, a, b = self._p()
+    with np.errstate(divide='ignore', invalid='ignore'):
+        v = np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))
+    return np.where(x > 0, v, -np.inf)
+
+@patch
+def p_alive(self: BGNBD, frequency, recency, T) -> np.ndarray:
+    "Probability that each customer is still active at T."
+    x, tx, T = _arrays(frequency, recency, T)
+    return np.exp(-np.logaddexp(0, self._log_odds_dead(x, tx, T)))
+
+# %% ../nbs/11_clv.ipynb #1ee29948
+@patch
+def predict(self: BGNBD, t, frequency, recency, T) -> np.ndarray:
+    "Expected repeat purchases of each customer in the next `t` time units."
+    r, alpha, a, b = self._p()
+    x, tx, T = _arrays(frequency, recency, T)
+    t = np.asarray(t, dtype=float)
+    z = t / (alpha + T + t)
+    hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, z)
+    num = 1 - np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t))) * hyp
+    return (a + b + x - 1) / (a - 1) * num * self.p_alive(x, tx, T)
+
+@patch
+def expected_purchases(self: BGNBD, t) -> np.ndarray:
+    "Expected repeat purchases of a new customer in (0, t]."
+    r, alpha, a, b = self._p()
+    t = np.asarray(t, dtype=float)
+    return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * special.hyp2f1(r, b, a + b - 1, t / (alpha + t)))
+
+# %% ../nbs/11_clv.ipynb #ef2860c5
+def _gg_nll(logp,  # log(p, q, v)
+            x, m,  # repeat purchases and mean spend per customer
+            penalizer: float = 0.0,  # L2 penalty on the log-parameters
+           ) -> tuple:
+    "Mean negative Gamma-Gamma log-likelihood and its gradient with respect to `logp`."
+    pqv = np.exp(logp); p, q, v = pqv
+    px, vxm = p * x, v + x * m
+    l_m, l_vxm = np.log(m), np.log(vxm)
+    with np.errstate(over='ignore', invalid='ignore', divide='ignore'):
+        ll = (special.gammaln(px + q) - special.gammaln(px) - special.gammaln(q) + q * np.log(v)
+              + (px - 1) * l_m + px * np.log(x) - (px + q) * l_vxm)
+        dg = special.digamma(px + q)
+        g = np.stack([x * (dg - special.digamma(px) + l_m + np.log(x) - l_vxm), dg - special.digamma(q) + np.log(v) - l_vxm, q / v - (px + q) / vxm])
+    return -ll.mean() + penalizer * (logp @ logp), -g.mean(1) * pqv + 2 * penalizer * logp
+
 # %% ../nbs/11_clv.ipynb #52555bc7
-class GammaGamma:
+class GammaGamma(BaseEstimator):
     "The Gamma-Gamma model of spend per transaction, fitted by maximum likelihood."
     def __init__(self, penalizer: float = 0.0):  # L2 penalty on the log-parameters
         self.penalizer = penalizer
 
     def fit(self, frequency, monetary_value):
         "Fit p, q, v on customers with repeat purchases and positive mean spend."
+        _check_penalizer(self)
         x, m = np.asarray(frequency, float), np.asarray(monetary_value, float)
+        if x.shape != m.shape: raise ShopnbError(f"frequency and monetary_value differ in length ({len(x)} vs {len(m)})")
         keep = (x > 0) & (m > 0) & np.isfinite(m)
         if keep.sum() < 3: raise ShopnbError(f"Gamma-Gamma needs customers with repeat purchases and positive spend; found {int(keep.sum())}")
         x, m = x[keep], m[keep]
-        def nll(lp):
-            p, q, v = np.exp(lp)
-            ll = (special.gammaln(p * x + q) - special.gammaln(p * x) - special.gammaln(q) + q * np.log(v)
-                  + (p * x - 1) * np.log(m) + p * x * np.log(x) - (p * x + q) * np.log(v + x * m))
-            return -ll.mean() + self.penalizer * np.sum(lp ** 2)
-        res = _fit_ml(nll, np.log([1.0, 1.0, max(m.mean(), 1e-3)]))
+        res = _fit_ml(_gg_nll, np.log([1.0, 1.0, max(m.mean(), 1e-3)]), (x, m, float(self.penalizer)))
         self.params_ = dict(zip(['p', 'q', 'v'], map(float, np.exp(res.x))))
-        self.loglik_, self.n_customers_ = float(-res.fun * len(x)), int(len(x))
+        self.loglik_, self.n_customers_, self.converged_ = float(-res.fun * len(x)), int(len(x)), _converged(res)
         return self
 
-    def expected_spend(self, frequency, monetary_value) -> np.ndarray:
-        "Expected value of each customer's future transactions (the population mean for customers without repeat purchases)."
-        if not hasattr(self, 'params_'): raise ShopnbError("GammaGamma: call fit() first")
-        p, q, v = self.params_['p'], self.params_['q'], self.params_['v']
-        x, m = np.asarray(frequency, float), np.asarray(monetary_value, float)
-        if q <= 1: raise ShopnbError(f"Gamma-Gamma q={q:.3f} <= 1: the expected spend is undefined")
-        return (p * (v + x * m)) / (p * x + q - 1)
+@patch
+def expected_spend(self: GammaGamma, frequency, monetary_value) -> np.ndarray:
+    "Expected value of each customer's future transactions (the population mean for customers without repeat purchases)."
+    if not hasattr(self, 'params_'): raise ShopnbError("GammaGamma: call fit() first")
+    p, q, v = self.params_['p'], self.params_['q'], self.params_['v']
+    x, m = np.asarray(frequency, float), np.asarray(monetary_value, float)
+    if q <= 1: raise ShopnbError(f"Gamma-Gamma q={q:.3f} <= 1: the expected spend is undefined")
+    return (p * (v + x * m)) / (p * x + q - 1)
 
-    def __repr__(self):
-        return f"GammaGamma({', '.join(f'{k}={v:.3f}' for k, v in self.params_.items())})" if hasattr(self, 'params_') else 'GammaGamma()'
+# %% ../nbs/11_clv.ipynb #65bcc930
+MODELS = {'bgnbd': BGNBD, 'gamma_gamma': GammaGamma}
+
+def make_model(name: str,  # one of `MODELS`
+               **params):
+    "An unfitted CLV model by name."
+    if name not in MODELS: raise ShopnbError(f"unknown CLV model {name!r}; choose from {sorted(MODELS)}")
+    try: return MODELS[name](**params)
+    except TypeError as e: raise ShopnbError(f"CLV model {name!r}: bad parameters {params} ({e})") from None
 
 # %% ../nbs/11_clv.ipynb #1e8cc943
 def clv(bgnbd: BGNBD, gg: GammaGamma|None, summary: pd.DataFrame,  # fitted models and a `customer_summary`

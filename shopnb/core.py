@@ -12,9 +12,9 @@ import numpy as np
 # %% auto #0
 __all__ = ['KEY_PACKAGES', 'DEFAULT_MODEL', 'PRECISIONS', 'ShopnbError', 'project_root', 'data_dir', 'default_shop_dir',
            'reports_dir', 'site_dir', 'cache_dir', 'seed_everything', 'get_logger', 'progress', 'torch_threads',
-           'atomic_dir', 'hash_bytes', 'hash_json', 'package_versions', 'git_commit', 'shopnb_version', 'provenance',
-           'resolve_model', 'get_device', 'set_threads', 'load_transformer', 'bf16_supported', 'resolve_precision',
-           'autocast', 'embed_texts']
+           'atomic_dir', 'hash_bytes', 'hash_json', 'jsonable', 'package_versions', 'git_commit', 'shopnb_version',
+           'provenance', 'resolve_model', 'get_device', 'set_threads', 'load_transformer', 'bf16_supported',
+           'resolve_precision', 'autocast', 'embed_texts']
 
 # %% ../nbs/00_core.ipynb #6f71bcea
 class ShopnbError(Exception):
@@ -163,6 +163,17 @@ def hash_bytes(*chunks, n: int = 16) -> str:
 def hash_json(obj, n: int = 16) -> str:
     "Stable hash of a JSON-serialisable object (keys sorted)."
     return hash_bytes(json.dumps(obj, sort_keys=True, default=str), n=n)
+
+def jsonable(v):
+    "`v` as plain JSON: numpy scalars to python, non-finite floats to None, tuples and arrays to lists, timestamps to ISO strings."
+    if isinstance(v, np.generic): v = v.item()
+    if v is None or isinstance(v, (bool, int, str)): return v
+    if isinstance(v, float): return v if np.isfinite(v) else None
+    if isinstance(v, dict): return {str(k): jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple, set, np.ndarray)): return [jsonable(x) for x in v]
+    if hasattr(v, 'isoformat'): return v.isoformat()
+    if hasattr(v, 'to_dict'): return jsonable(v.to_dict())
+    return str(v)
 
 # %% ../nbs/00_core.ipynb #e5506fb8
 KEY_PACKAGES = ('numpy', 'pandas', 'duckdb', 'pyarrow', 'scikit-learn', 'scipy', 'statsmodels', 'torch', 'transformers', 'papermill')

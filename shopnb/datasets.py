@@ -8,17 +8,17 @@ import inspect, re
 from pathlib import Path
 import numpy as np, pandas as pd
 from .core import ShopnbError, get_logger, progress
-from .schema import SCHEMA, Shop, EVENT_TYPES
+from .schema import SCHEMA, Shop, EVENT_TYPES, to_id, to_number, to_ts, convert
 
 # %% auto #0
-__all__ = ['log', 'CSV_SUFFIXES', 'PARQUET_SUFFIXES', 'EXCEL_SUFFIXES', 'DATA_SUFFIXES', 'OR_COLUMNS', 'OR_REQUIRED',
-           'PRODUCT_CODE', 'LABEL_NAMES', 'LABEL_CODES', 'TEXT_COLUMNS', 'CDNOW_COLUMNS', 'TAOBAO_COLUMNS',
-           'TAOBAO_EVENTS', 'LOADERS', 'data_files', 'check_file', 'short_rows', 'read_table', 'require_columns',
-           'to_number', 'to_ts', 'to_id', 'most_frequent', 'online_retail_lines', 'online_retail', 'class_labels',
-           'reviews', 'cdnow', 'clickstream', 'from_files', 'synthetic']
+__all__ = ['CSV_SUFFIXES', 'PARQUET_SUFFIXES', 'EXCEL_SUFFIXES', 'DATA_SUFFIXES', 'OR_COLUMNS', 'OR_REQUIRED', 'PRODUCT_CODE',
+           'LABEL_NAMES', 'LABEL_CODES', 'TEXT_COLUMNS', 'CDNOW_COLUMNS', 'TAOBAO_COLUMNS', 'TAOBAO_EVENTS', 'LOADERS',
+           'data_files', 'check_file', 'short_rows', 'read_table', 'require_columns', 'most_frequent',
+           'online_retail_lines', 'online_retail', 'class_labels', 'reviews', 'cdnow', 'clickstream', 'from_files',
+           'synthetic']
 
 # %% ../nbs/02_datasets.ipynb #c3987b56
-log = get_logger(__name__)
+_log = get_logger(__name__)
 
 # %% ../nbs/02_datasets.ipynb #94f6bd69
 CSV_SUFFIXES = ('.csv', '.tsv', '.txt', '.csv.gz', '.tsv.gz', '.txt.gz', '.csv.zip')
@@ -167,7 +167,7 @@ def read_table(path,  # a csv/tsv/txt, parquet or xlsx file, or a folder of such
         raise ShopnbError(f"{p}: the folder's {len(files)} data files have different columns, so they are not the parts of one table: "
                           + '; '.join(f"{f.name} {c}" for f, c in zip(files, cols))
                           + "; expected files with the same columns, or give the one file to read")
-    log.info(f"{p}: read {len(files)} files with the same columns as one table ({', '.join(f.name for f in files)})")
+    _log.info(f"{p}: read {len(files)} files with the same columns as one table ({', '.join(f.name for f in files)})")
     return pd.concat(parts, ignore_index=True)
 
 # %% ../nbs/02_datasets.ipynb #c8c7988f
@@ -181,59 +181,7 @@ def require_columns(df: pd.DataFrame,  # the source table
         what = ', '.join(f"{v!r} (option {k}=...)" for k, v in miss.items())
         raise ShopnbError(f"{path}: missing column(s) {what}; columns found: {list(map(str, df.columns))}")
 
-def to_number(s: pd.Series,  # a source column
-              path, column: str,  # file and column, for the message
-              integer: bool = False,  # require whole numbers
-             ) -> pd.Series:
-    "`s` as float64 (or int64 when `integer` and no nulls), or a `ShopnbError` showing values that are not numbers."
-    num = s if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s) else pd.to_numeric(s.astype('str').str.strip(), errors='coerce')
-    bad = num.isna() & s.notna() & (s.astype('str').str.strip() != '')
-    if bad.any():
-        raise ShopnbError(f"{path}: column {column!r} has {int(bad.sum()):,} value(s) that are not numbers, e.g. {s[bad].head(3).tolist()}")
-    num = num.astype('float64')
-    if integer:
-        frac = num.notna() & (np.mod(num.fillna(0), 1) != 0)
-        if frac.any(): raise ShopnbError(f"{path}: column {column!r} has {int(frac.sum()):,} value(s) that are not whole numbers, e.g. {s[frac].head(3).tolist()}")
-        if num.notna().all(): return num.astype('int64')
-    return num
-
-def to_ts(s: pd.Series,  # a source column of timestamps
-          path, column: str,  # file and column, for the message
-          unit: str = 's',  # unit of numeric timestamps (unix epoch)
-          tz: str|None = None,  # convert to this zone's local time (naive); None keeps UTC
-         ) -> pd.Series:
-    "Parse timestamps (text, datetime or unix numbers) to naive `datetime64[us]`, or a `ShopnbError` showing unparsable values."
-    if pd.api.types.is_datetime64_any_dtype(s): out = s
-    elif pd.api.types.is_numeric_dtype(s): out = pd.to_datetime(s, unit=unit, errors='coerce', utc=tz is not None)
-    else:
-        txt = s.astype('str').str.strip().where(s.notna())
-        u = pd.Series(txt.dropna().unique())
-        if len(u) and u.str.fullmatch(r'-?\d+(\.\d+)?').all():  # unix numbers stored as text
-            out = pd.to_datetime(pd.to_numeric(txt), unit=unit, errors='coerce', utc=tz is not None)
-        else:
-            try: parsed = pd.to_datetime(u, format='ISO8601', utc=True)
-            except (ValueError, TypeError):
-                try: parsed = pd.to_datetime(u, format='mixed', errors='coerce', utc=True)
-                except (ValueError, TypeError, OverflowError): parsed = pd.Series(pd.NaT, index=u.index, dtype='datetime64[ns, UTC]')
-            out = txt.map(pd.Series(parsed.to_numpy(), index=u.to_numpy()))
-            out = pd.to_datetime(out, utc=True)
-    bad = out.isna() & s.notna() & (s.astype('str').str.strip() != '')
-    if bad.any(): raise ShopnbError(f"{path}: column {column!r} has {int(bad.sum()):,} value(s) that are not timestamps, e.g. {s[bad].head(3).tolist()}")
-    if getattr(out.dt, 'tz', None) is not None:
-        out = (out.dt.tz_convert(tz) if tz else out.dt.tz_convert('UTC')).dt.tz_localize(None)
-    return out.astype('datetime64[us]')
-
-def to_id(s: pd.Series) -> pd.Series:
-    "Identifiers as stripped strings (nulls kept); whole numbers lose a trailing '.0' (`17850.0` -> `'17850'`)."
-    if pd.api.types.is_float_dtype(s):
-        nn = s.dropna()
-        if len(nn) and np.all(np.mod(nn, 1) == 0): s = s.astype('Int64')
-    out = s.astype('str').str.strip()
-    if not pd.api.types.is_numeric_dtype(s):
-        num = pd.to_numeric(out, errors='coerce')
-        if num.notna().eq(out.notna()).all() and num.notna().any() and np.all(np.mod(num.dropna(), 1) == 0) and out.dropna().str.endswith('.0').all():
-            out = num.astype('Int64').astype('str')
-    return out.where(s.notna() & (out != ''), None).astype('str')
+def _col(path, column) -> str: return f"{path}: column {column!r}"  # where a value came from, for `schema.convert`'s errors
 
 def most_frequent(df: pd.DataFrame, key: str, col: str) -> pd.Series:
     "The most frequent non-null `col` for each `key` (ties: the smallest value), indexed by key."
@@ -275,11 +223,11 @@ def _map_online_retail(df: pd.DataFrame, path, columns: dict|None) -> tuple[pd.D
     out = pd.DataFrame({'invoice': df[mapping['invoice']].astype('str').str.strip(),
                         'stock_code': df[mapping['stock_code']].astype('str').str.strip()})
     out['description'] = df[mapping['description']].astype('str') if mapping['description'] else pd.Series(None, index=df.index, dtype='str')
-    out['quantity'] = to_number(df[mapping['quantity']], path, mapping['quantity'], integer=True)
+    out['quantity'] = to_number(df[mapping['quantity']], integer=True, where=_col(path, mapping['quantity']))
     if out.quantity.isna().any(): raise ShopnbError(f"{path}: column {mapping['quantity']!r} has {int(out.quantity.isna().sum()):,} empty value(s)")
-    out['price'] = to_number(df[mapping['price']], path, mapping['price'])
+    out['price'] = to_number(df[mapping['price']], where=_col(path, mapping['price']))
     if out.price.isna().any(): raise ShopnbError(f"{path}: column {mapping['price']!r} has {int(out.price.isna().sum()):,} empty value(s)")
-    out['ts'] = to_ts(df[mapping['ts']], path, mapping['ts'])
+    out['ts'] = to_ts(df[mapping['ts']], where=_col(path, mapping['ts']))
     if out.ts.isna().any(): raise ShopnbError(f"{path}: column {mapping['ts']!r} has {int(out.ts.isna().sum()):,} empty value(s)")
     out['customer_id'] = to_id(df[mapping['customer_id']]) if mapping['customer_id'] else pd.Series(None, index=df.index, dtype='str')
     out['country'] = df[mapping['country']].astype('str') if mapping['country'] else pd.Series(None, index=df.index, dtype='str')
@@ -383,7 +331,7 @@ def online_retail(paths,  # Online Retail and/or Online Retail II files (csv, pa
     tables = dict(customers=customers, products=products, orders=orders, order_items=items)
     return Shop.from_tables(tables, name=name, source=_source(paths), meta=meta)
 
-# %% ../nbs/02_datasets.ipynb #1c128336
+# %% ../nbs/02_datasets.ipynb #ba77572c
 def _explicit(fn, kwargs) -> set:
     "Names of the keyword arguments passed with a value different from `fn`'s default."
     sig = inspect.signature(fn).parameters
@@ -426,6 +374,7 @@ def _text_column(df, text):
     cand = [c for c in df.columns if str(c).strip().lower() in TEXT_COLUMNS]
     return cand[0] if len(cand) == 1 else text
 
+# %% ../nbs/02_datasets.ipynb #373825b9
 def reviews(path,  # a review table (csv, parquet, xlsx)
             text: str = 'Review Text',  # column of the review text (when absent, a single column named review/text/content/comment/body is used)
             rating: str = 'Rating',  # column of the 1-5 rating (optional when `label` is given)
@@ -455,12 +404,12 @@ def reviews(path,  # a review table (csv, parquet, xlsx)
     r = pd.DataFrame(index=df.index)
     r['review_id'] = to_id(df[review_id]) if review_id else pd.Series(np.arange(len(df)), index=df.index).astype('str')
     r['product_id'] = to_id(df[product]) if have(product) else 'all'
-    if rating in df.columns: r['rating'] = to_number(df[rating], p, rating, integer=True)
+    if rating in df.columns: r['rating'] = to_number(df[rating], integer=True, where=_col(p, rating))
     if label is not None: r['label'] = class_labels(df[label], label, label_map).to_numpy()
     r['text'] = df[text].astype('str')
     for k, c in dict(title=title, customer_id=customer, language=language).items():
         if have(c): r[k] = to_id(df[c]) if k == 'customer_id' else df[c].astype('str')
-    if have(ts): r['ts'] = to_ts(df[ts], p, ts)
+    if have(ts): r['ts'] = to_ts(df[ts], where=_col(p, ts))
     prod = pd.DataFrame({'product_id': pd.unique(r.product_id.dropna())})
     src = df.assign(_pid=r.product_id)
     for k, c in {'category': category, **product_columns}.items():
@@ -492,9 +441,9 @@ def _cdnow_file(p: Path) -> pd.DataFrame:
     date = df.date.astype('str').str.strip()
     ts = pd.to_datetime(date, format='%Y%m%d', errors='coerce')
     if ts.isna().any(): raise ShopnbError(f"{p}: column 'date' has {int(ts.isna().sum()):,} value(s) that are not dates YYYYMMDD, e.g. {date[ts.isna()].head(3).tolist()}")
-    out = pd.DataFrame({'customer_id': to_number(df.customer_id, p, 'customer_id', integer=True), 'ts': ts,
-                        'number_of_cds': to_number(df.number_of_cds, p, 'number_of_cds', integer=True),
-                        'dollar_value': to_number(df.dollar_value, p, 'dollar_value')})
+    out = pd.DataFrame({'customer_id': to_number(df.customer_id, integer=True, where=_col(p, 'customer_id')), 'ts': ts,
+                        'number_of_cds': to_number(df.number_of_cds, integer=True, where=_col(p, 'number_of_cds')),
+                        'dollar_value': to_number(df.dollar_value, where=_col(p, 'dollar_value'))})
     if 'sample_id' in df: out['sample_id'] = to_id(df.sample_id)
     return out
 
@@ -567,7 +516,7 @@ def clickstream(path,  # event log (csv, parquet), or a folder of its parts; Tao
             raise ShopnbError(f"{p}: column {event!r} has {n_unknown:,} event(s) not in event_map {emap}: {vals}; "
                               "map them with event_map={...}, or pass unknown_events='drop' or 'keep'")
         if unknown_events == 'keep': et = et.where(~unknown, raw)
-    ev = pd.DataFrame({'user_id': to_id(df[user]), 'ts': to_ts(df[ts], p, ts, unit=ts_unit, tz=tz), 'event_type': et,
+    ev = pd.DataFrame({'user_id': to_id(df[user]), 'ts': to_ts(df[ts], unit=ts_unit, tz=tz, where=_col(p, ts)), 'event_type': et,
                        'product_id': to_id(df[item]) if have(item) else pd.Series(None, index=df.index, dtype='str')})
     if have(session): ev['session_id'] = to_id(df[session])
     if have(category): ev['category'] = to_id(df[category])
@@ -609,11 +558,9 @@ def from_files(mapping: dict,  # {table: path} or {table: {'path': ..., 'columns
             if extra: dropped[table] = extra; df = df[[c for c in df.columns if tspec.col(c) is not None]]
         for c in tspec.columns:
             if c.name not in df.columns: continue
-            if c.kind in ('int', 'float'): df[c.name] = to_number(df[c.name], p, columns.get(c.name, c.name), integer=c.kind == 'int')
-            elif c.kind == 'datetime': df[c.name] = to_ts(df[c.name], p, columns.get(c.name, c.name))
-            elif c.kind == 'id': df[c.name] = to_id(df[c.name])
+            if c.kind != 'str': df[c.name] = convert(df[c.name], c.kind, where=_col(p, columns.get(c.name, c.name)))
         tables[table] = df; sources.append(str(p)); rows[table] = len(df)
-    if dropped: log.info(f"columns not in the canonical tables were dropped: {dropped}")
+    if dropped: _log.info(f"columns not in the canonical tables were dropped: {dropped}")
     meta = dict(source_rows=rows, dropped_columns=dropped, mapping={t: (s.get('columns') if isinstance(s, dict) else None) for t, s in mapping.items()})
     return Shop.from_tables(tables, name=name, source=', '.join(sources), meta=meta)
 

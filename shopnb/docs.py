@@ -9,7 +9,7 @@ from pathlib import Path
 from .core import ShopnbError, project_root, site_dir, get_logger, progress
 
 # %% auto #0
-__all__ = ['directives', 'doc_cells', 'doc_notebook', 'render_doc_page', 'render_docs', 'add_cli']
+__all__ = ['directives', 'source_links', 'doc_cells', 'doc_notebook', 'render_doc_page', 'render_docs']
 
 # %% ../nbs/54_docs.ipynb #216c7754
 _DIRECTIVE = re.compile(r'^\s*#\|\s*([\w-]+)(.*)$')
@@ -25,6 +25,15 @@ def directives(src: str) -> dict:
         out[m.group(1)] = m.group(2).strip().lstrip(':').strip()
     return out
 
+_SOURCE_LINK = re.compile(r'\[source\]\(([^)\s]*)\)(\{[^}\n]*\})?')
+
+def source_links(md: str) -> str:
+    "`show_doc`'s Quarto-style `[source](url){target=...}` as an HTML link (to the file when the line is unknown)."
+    def link(m):
+        url = re.sub(r'#LNone$', '', m.group(1))
+        return f'<div class="shopnb-source"><a href="{_html.escape(url)}" target="_blank" rel="noopener">source</a></div>'  # a block: markdown keeps it whole
+    return _SOURCE_LINK.sub(link, md)
+
 def doc_cells(nb) -> list:
     "The cells of a processed notebook as a reader sees them: hidden cells dropped, directive lines stripped, and `hide-input` tags on cells that show only their output."
     keep = []
@@ -37,10 +46,21 @@ def doc_cells(nb) -> list:
             c.metadata['tags'] = sorted(tags)
             c.source = '\n'.join(l for l in c.source.splitlines() if not _DIRECTIVE.match(l)).strip('\n')
             if 'hide-input' in tags and not c.get('outputs'): continue
+            for o in c.get('outputs', []):
+                md = o.get('data', {}).get('text/markdown')
+                if md: o['data']['text/markdown'] = source_links(md if isinstance(md, str) else ''.join(md))
         keep.append(c)
     return keep
 
 # %% ../nbs/54_docs.ipynb #29230305
+def _defs_in_order(cells) -> list:
+    "nbdev inserts the `show_doc` cells of one exported cell last definition first: put each run back in definition order."
+    out, run = [], []
+    for c in cells:
+        if c.get('has_sd'): run.append(c); continue
+        out += run[::-1] + [c]; run = []
+    return out + run[::-1]
+
 def doc_notebook(path,  # a notebook in nbs/
                 ) -> tuple:
     "`(nb, errors)`: notebook `path` processed for the documentation (a `show_doc` after each export) and executed; `errors` lists failing cells."
@@ -53,6 +73,7 @@ def doc_notebook(path,  # a notebook in nbs/
     path = Path(path)
     nb = read_nb(path)
     NBProcessor(path, [add_show_docs], nb=nb, rm_directives=False).process()
+    nb.cells = _defs_in_order(nb.cells)
     shell = CaptureShell(path)
     shell.run('from nbdev.showdoc import show_doc')
     os.environ['IN_TEST'] = '1'
@@ -66,7 +87,8 @@ def doc_notebook(path,  # a notebook in nbs/
 # %% ../nbs/54_docs.ipynb #e204c1be
 _DOCS_CSS = """body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif}
 .shopnb-docnav{font-family:system-ui,sans-serif;max-width:1100px;margin:12px auto;padding:8px 16px;font-size:.9em}
-.shopnb-docnav a{color:#0969da;margin-right:12px}"""
+.shopnb-docnav a{color:#0969da;margin-right:12px}
+.shopnb-source{float:right;font-size:smaller}"""
 
 def _title(nb, default: str) -> tuple:
     "`(title, summary)` from a notebook's first markdown cell (`# title` and `> summary`)."
@@ -109,12 +131,14 @@ def render_docs(names: list|None = None,  # notebook stems (default: every noteb
         t0 = time.perf_counter()
         nb, errs = doc_notebook(p)
         title, summary = _title(nb, p.stem)
-        render_doc_page(nb, out/f'{p.stem}.html', title, nav)
+        page = 'introduction.html' if p.stem == 'index' else f'{p.stem}.html'  # index.html is the list of pages
+        render_doc_page(nb, out/page, title, nav)
         errors[p.stem] = errs
-        rows.append((p.stem, title, summary, errs))
+        rows.append((page, p.stem, title, summary, errs))
         log.info(f"{p.name}: {time.perf_counter() - t0:.1f} s" + (f", {len(errs)} failing cell(s)" if errs else ''))
-    items = ''.join(f'<li><a href="{s}.html"><b>{_html.escape(t)}</b></a> <code>{s}</code>' + (f' · {_html.escape(summ)}' if summ else '')
-                    + (f' <span style="color:#cf222e">({len(e)} failing cells)</span>' if e else '') + '</li>' for s, t, summ, e in rows)
+    rows.sort(key=lambda r: r[1] != 'index')  # the introduction first
+    items = ''.join(f'<li><a href="{pg}"><b>{_html.escape(t)}</b></a> <code>{s}</code>' + (f' · {_html.escape(summ)}' if summ else '')
+                    + (f' <span style="color:#cf222e">({len(e)} failing cells)</span>' if e else '') + '</li>' for pg, s, t, summ, e in rows)
     (out/'index.html').write_text(f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>shopnb library documentation</title>'
                                   f'<style>{_DOCS_CSS} li{{margin:6px 0}} main{{max-width:1000px;margin:0 auto;padding:20px}}</style></head>'
                                   f'<body><main><h1>shopnb library documentation</h1><p><a href="../index.html">reports</a></p><ul>{items}</ul></main></body></html>',
@@ -123,20 +147,3 @@ def render_docs(names: list|None = None,  # notebook stems (default: every noteb
         from shopnb.site import build_index
         build_index(out.parent)
     return errors
-
-# %% ../nbs/54_docs.ipynb #1f57fdaf
-def add_cli(subparsers):
-    "Add the `docs` command to an argparse `subparsers`."
-    p = subparsers.add_parser('docs', help='render the library documentation (the executed notebooks) into SITE/docs/',
-                              description='Execute the notebooks in nbs/ and render them, with signatures and parameter notes, into SITE/docs/.')
-    p.add_argument('names', nargs='*', metavar='NOTEBOOK', help='notebooks to render (default: all), e.g. 00_core or core')
-    p.add_argument('--out', metavar='DIR', help='output folder (default: <site>/docs)')
-    def run(args) -> int:
-        errors = render_docs(args.names or None, args.out)
-        out = Path(args.out or site_dir()/'docs')
-        for nb, errs in errors.items():
-            for i, line in errs: print(f"{nb}: cell {i} failed ({line})")
-        print(f"Documentation: {out/'index.html'}")
-        return 1 if any(errors.values()) else 0
-    p.set_defaults(func=run)
-    return p

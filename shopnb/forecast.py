@@ -8,17 +8,19 @@ import copy, time, warnings
 from contextlib import contextmanager
 import numpy as np
 import pandas as pd
-from .core import ShopnbError, get_logger, progress
+from fastcore.basics import patch
+from sklearn.base import BaseEstimator, clone
+from .core import ShopnbError, get_logger, progress, hash_bytes
 from .schema import SALE_STATUSES, sale_lines_sql
 
-log = get_logger(__name__)
+_log = get_logger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'TARGETS', 'FREQS', 'UK_ONE_OFF', 'MODELS', 'MANY_ENGINES', 'shop_series', 'uk_holidays', 'ShopCalendar',
+__all__ = ['TARGETS', 'FREQS', 'UK_ONE_OFF', 'MODELS', 'MANY_ENGINES', 'shop_series', 'uk_holidays', 'ShopCalendar',
            'season_length', 'check_series', 'check_horizon', 'mase', 'rmse', 'wape', 'coverage', 'width',
            'yearly_index', 'Forecaster', 'SeasonalNaive', 'synthetic_series', 'ETS', 'SARIMAX', 'Theta', 'STLETS',
-           'default_members', 'Combination', 'origins', 'BacktestResult', 'backtest', 'anomalies', 'plot_forecast',
-           'make_models', 'group_series', 'ManyForecast', 'forecast_many']
+           'ForecastCache', 'default_members', 'Combination', 'make_model', 'origins', 'BacktestResult', 'backtest',
+           'anomalies', 'plot_forecast', 'make_models', 'group_series', 'ManyForecast', 'forecast_many']
 
 # %% ../nbs/40_forecast.ipynb #e202bcee
 TARGETS = ('orders', 'revenue', 'units')
@@ -91,8 +93,8 @@ def uk_holidays(start, end,  # first and last day of the range
         h = h[(h >= lo) & (h <= hi)]
     return h
 
-# %% ../nbs/40_forecast.ipynb #584f6060
-class ShopCalendar:
+# %% ../nbs/40_forecast.ipynb #a62db406
+class ShopCalendar(BaseEstimator):
     "Holiday and closure calendar: learns closed weekdays, holiday and year-end closures from a daily history."
     def __init__(self, holidays='uk',  # 'uk', None, or a list of holiday dates
                  extra=(),  # further known closure dates (e.g. a one-off bank holiday)
@@ -100,7 +102,7 @@ class ShopCalendar:
                  year_end=((12, 20), (1, 7)),  # (month, day) window in which recurring calendar-date closures are learned
                  min_share: float = 0.8,  # share of zero days that makes a weekday a closure
                  ):
-        self.holidays, self.extra, self.closed_weekdays, self.year_end, self.min_share = holidays, tuple(extra), closed_weekdays, year_end, min_share
+        self.holidays, self.extra, self.closed_weekdays, self.year_end, self.min_share = holidays, extra, closed_weekdays, year_end, min_share
 
     def holiday_dates(self, index) -> pd.DatetimeIndex:
         "The holiday dates (plus `extra`) that fall within `index`'s range."
@@ -118,57 +120,58 @@ class ShopCalendar:
         md = index.month * 100 + index.day
         return (md >= m1 * 100 + d1) | (md <= m2 * 100 + d2)
 
-    def fit(self, y: pd.Series) -> 'ShopCalendar':
-        "Learn the closures from a daily series `y` (zeros = closed)."
-        idx, zero = y.index, (y.to_numpy() == 0)
-        if self.closed_weekdays == 'auto':
-            dow = idx.day_of_week
-            self.weekdays_ = sorted(int(d) for d in range(7) if (dow == d).sum() >= 4 and zero[dow == d].mean() >= self.min_share)
-        else: self.weekdays_ = sorted(int(d) for d in self.closed_weekdays)
-        open_wd = ~np.isin(idx.day_of_week, self.weekdays_)
-        hol = idx.isin(self.holiday_dates(idx)) & open_wd
-        self.holiday_closed_ = bool(hol.sum() > 0 and zero[hol].mean() >= 0.5)
-        # year-end closures: runs of >= 2 zero days inside the window, as (month, day), kept when seen in >= half the seasons
-        ye = self._in_year_end(idx)
-        season = np.where(idx.month >= 7, idx.year, idx.year - 1)
-        counts, n_seasons = {}, 0
-        for s in np.unique(season[ye]):
-            sel = np.flatnonzero(ye & (season == s))
-            if len(sel) < 7: continue
-            n_seasons += 1
-            z, run, found = zero[sel], [], set()
-            for i, zi in enumerate(np.r_[z, False]):
-                if zi: run.append(i); continue
-                if len(run) >= 2: found |= {int(idx[sel[j]].month * 100 + idx[sel[j]].day) for j in run}
-                run = []
-            for k in found: counts[k] = counts.get(k, 0) + 1
-        self.dates_ = sorted(k for k, c in counts.items() if c >= 0.5 * n_seasons)
-        return self
+# %% ../nbs/40_forecast.ipynb #a22ce152
+@patch
+def fit(self:ShopCalendar, y: pd.Series) -> ShopCalendar:
+    "Learn the closures from a daily series `y` (zeros = closed)."
+    idx, zero = y.index, (y.to_numpy() == 0)
+    if self.closed_weekdays == 'auto':
+        dow = idx.day_of_week
+        self.weekdays_ = sorted(int(d) for d in range(7) if (dow == d).sum() >= 4 and zero[dow == d].mean() >= self.min_share)
+    else: self.weekdays_ = sorted(int(d) for d in self.closed_weekdays)
+    open_wd = ~np.isin(idx.day_of_week, self.weekdays_)
+    hol = idx.isin(self.holiday_dates(idx)) & open_wd
+    self.holiday_closed_ = bool(hol.sum() > 0 and zero[hol].mean() >= 0.5)
+    # year-end closures: runs of >= 2 zero days inside the window, as (month, day), kept when seen in >= half the seasons
+    ye = self._in_year_end(idx)
+    season = np.where(idx.month >= 7, idx.year, idx.year - 1)
+    counts, n_seasons = {}, 0
+    for s in np.unique(season[ye]):
+        sel = np.flatnonzero(ye & (season == s))
+        if len(sel) < 7: continue
+        n_seasons += 1
+        z, run, found = zero[sel], [], set()
+        for i, zi in enumerate(np.r_[z, False]):
+            if zi: run.append(i); continue
+            if len(run) >= 2: found |= {int(idx[sel[j]].month * 100 + idx[sel[j]].day) for j in run}
+            run = []
+        for k in found: counts[k] = counts.get(k, 0) + 1
+    self.dates_ = sorted(k for k, c in counts.items() if c >= 0.5 * n_seasons)
+    return self
 
-    def closed(self, index) -> np.ndarray:
-        "Boolean array: which days of `index` are expected closed."
-        if not hasattr(self, 'weekdays_'): raise ShopnbError("ShopCalendar: call fit(y) before closed()")
-        index = pd.DatetimeIndex(index)
-        c = np.isin(index.day_of_week, self.weekdays_)
-        if self.holiday_closed_ or self.extra:
-            h = self.holiday_dates(index) if self.holiday_closed_ else pd.DatetimeIndex(pd.to_datetime(list(self.extra)))
-            c |= index.isin(h)
-        c |= np.isin(index.month * 100 + index.day, self.dates_)
-        return c
+# %% ../nbs/40_forecast.ipynb #c5fe82c2
+@patch
+def closed(self:ShopCalendar, index) -> np.ndarray:
+    "Boolean array: which days of `index` are expected closed."
+    if not hasattr(self, 'weekdays_'): raise ShopnbError("ShopCalendar: call fit(y) before closed()")
+    index = pd.DatetimeIndex(index)
+    c = np.isin(index.day_of_week, self.weekdays_)
+    if self.holiday_closed_ or self.extra:
+        h = self.holiday_dates(index) if self.holiday_closed_ else pd.DatetimeIndex(pd.to_datetime(list(self.extra)))
+        c |= index.isin(h)
+    c |= np.isin(index.month * 100 + index.day, self.dates_)
+    return c
 
-    def frame(self, index) -> pd.DataFrame:
-        "Calendar features for `index`: weekday, holiday, year-end window, expected closure, first day after a closure."
-        index = pd.DatetimeIndex(index)
-        closed = self.closed(index)
-        irr = closed & ~np.isin(index.day_of_week, self.weekdays_)
-        sh = lambda a, k: np.r_[np.zeros(k, bool), a[:-k]] if len(a) > k else np.zeros(len(a), bool)
-        after = ~closed & (sh(irr, 1) | (sh(irr, 2) & sh(closed, 1)))
-        return pd.DataFrame({'weekday': index.day_of_week, 'holiday': index.isin(self.holiday_dates(index)),
-                             'year_end': self._in_year_end(index), 'closed': closed, 'after_closure': after}, index=index)
-
-    def __repr__(self):
-        return (f"ShopCalendar(holidays={self.holidays!r}, extra={self.extra!r}, closed_weekdays={self.closed_weekdays!r}, "
-                f"year_end={self.year_end!r}, min_share={self.min_share!r})")
+@patch
+def frame(self:ShopCalendar, index) -> pd.DataFrame:
+    "Calendar features for `index`: weekday, holiday, year-end window, expected closure, first day after a closure."
+    index = pd.DatetimeIndex(index)
+    closed = self.closed(index)
+    irr = closed & ~np.isin(index.day_of_week, self.weekdays_)
+    sh = lambda a, k: np.r_[np.zeros(k, bool), a[:-k]] if len(a) > k else np.zeros(len(a), bool)
+    after = ~closed & (sh(irr, 1) | (sh(irr, 2) & sh(closed, 1)))
+    return pd.DataFrame({'weekday': index.day_of_week, 'holiday': index.isin(self.holiday_dates(index)),
+                         'year_end': self._in_year_end(index), 'closed': closed, 'after_closure': after}, index=index)
 
 # %% ../nbs/40_forecast.ipynb #794cc4ac
 def _freq(index) -> str|None:
@@ -228,7 +231,7 @@ def width(lower, upper) -> float:
     "Mean interval width."
     return float(np.mean(np.asarray(upper, float) - np.asarray(lower, float)))
 
-# %% ../nbs/40_forecast.ipynb #45d5a290
+# %% ../nbs/40_forecast.ipynb #64e06d4e
 @contextmanager
 def _quiet():
     "Silence statsmodels warnings and keep BLAS to one thread (small matrices; many fits)."
@@ -257,7 +260,8 @@ def yearly_index(y: pd.Series,  # daily history
     sm = y.rolling(window, center=True, min_periods=window // 2).mean()
     return pd.Series(sm.reindex(idx - pd.Timedelta(days=lag)).to_numpy(), index=idx)
 
-class Forecaster:
+# %% ../nbs/40_forecast.ipynb #28c1be36
+class Forecaster(BaseEstimator):
     "Base class: input checks, closures, yearly index, zero-forcing and the output frame; subclasses implement `_fit`/`_predict`."
     name = 'forecaster'
     def __init__(self, m: int|None = None,  # seasonal period (None: 7 for daily, 52 for weekly data)
@@ -267,91 +271,93 @@ class Forecaster:
                  ):
         self.m, self.yearly, self.calendar, self.closures = m, yearly, calendar, closures
 
-    def get_params(self) -> dict:
-        import inspect
-        return {k: getattr(self, k) for k in inspect.signature(type(self).__init__).parameters if k != 'self'}
-
-    def __repr__(self):
-        ps = ', '.join(f'{k}={v!r}' for k, v in self.get_params().items() if not isinstance(v, (list, dict)) or len(repr(v)) < 60)
-        return f"{type(self).__name__}({ps})"
-
-    def fit(self, y: pd.Series, X: pd.DataFrame|None = None) -> 'Forecaster':
-        "Fit on history `y` (optional exogenous regressors `X`, indexed like `y`)."
-        y = check_series(y, self.m)
-        self.m_ = self.m or season_length(y)
-        self.y_, self.daily_ = y, self.m_ == 7 and _freq(y.index) == 'D'
-        self.freq_ = _freq(y.index)
-        if self.daily_ and self.closures:
-            self.calendar_ = copy.copy(self.calendar if self.calendar is not None else ShopCalendar()).fit(y)
-            closed = self.calendar_.closed(y.index)
-            irregular = closed & ~np.isin(y.index.day_of_week, self.calendar_.weekdays_)
-        else: self.calendar_, irregular = None, np.zeros(len(y), bool)
-        v = y.to_numpy(float).copy()
-        for i in np.flatnonzero(irregular):
-            if i >= self.m_: v[i] = v[i - self.m_]
-        self.filled_ = pd.Series(v, index=y.index, name=y.name)
-        self.irregular_ = irregular
-        use_year = self.yearly is True or (self.yearly == 'auto' and self.daily_ and len(y) >= 364 + 28)
-        if use_year and not self.daily_: raise ShopnbError(f"{type(self).__name__}: yearly=True needs a daily series")
-        self.use_year_ = bool(use_year)
-        if use_year:
-            I = yearly_index(self.filled_)
-            ok = I.notna().to_numpy() & (I.to_numpy() > 0)
-            first = int(np.argmax(ok)) if ok.any() else len(y)
-            if len(y) - first < 2 * self.m_ or not ok[first:].all():
-                raise ShopnbError(f"{type(self).__name__}: too little history for a yearly index ({len(y)} days)")
-            self.scale_ = float(I.iloc[first:].mean())
-            z = self.filled_.iloc[first:] / (I.iloc[first:] / self.scale_)
-        else: z, first = self.filled_, 0
-        self.first_ = first
-        if X is not None:
-            if not isinstance(X, pd.DataFrame) or not X.index.equals(y.index):
-                raise ShopnbError("X: expected a DataFrame indexed exactly like y")
-            X = X.iloc[first:]
-        self.X_ = X
-        self.z_ = z
-        with _quiet(): self._fit(z, X)
-        return self
-
-    def future_index(self, h: int) -> pd.DatetimeIndex:
-        "The `h` dates after the history."
-        return pd.date_range(self.y_.index[-1], periods=h + 1, freq=self.freq_)[1:]
-
-    def future_scale(self, h: int) -> np.ndarray:
-        "Multiplier from the adjusted scale back to the original one for the next `h` steps."
-        if not getattr(self, 'use_year_', False): return np.ones(h)
-        I = yearly_index(self.filled_, self.future_index(h)).iloc[-h:].to_numpy() / self.scale_
-        if not np.isfinite(I).all(): raise ShopnbError(f"horizon {h} reaches beyond last year's history; use h <= 350")
-        return I
-
-    def future_closed(self, h: int) -> np.ndarray:
-        "Which of the next `h` days the calendar expects closed."
-        if self.calendar_ is None: return np.zeros(h, bool)
-        return self.calendar_.closed(self.future_index(h))
-
-    def forecast(self, h: int,  # number of steps ahead
-                 levels=(80, 95),  # central interval levels in percent
-                 X: pd.DataFrame|None = None,  # future exogenous regressors (when fitted with X)
-                 ) -> pd.DataFrame:
-        "Mean forecast and interval bounds `lo{level}`/`hi{level}` for the next `h` steps."
-        if not hasattr(self, 'y_'): raise ShopnbError(f"{type(self).__name__}: call fit(y) before forecast(h)")
-        h, levels = check_horizon(h), _check_levels(levels)
-        if self.X_ is not None and (X is None or len(X) < h): raise ShopnbError(f"{type(self).__name__} was fitted with X: pass X with {h} future rows")
-        with _quiet(): out = self._predict(h, levels, None if X is None else X.iloc[:h])
-        out = out.mul(self.future_scale(h), axis=0)
-        if (self.y_.to_numpy() >= 0).all(): out = out.clip(lower=0)
-        out.loc[self.future_closed(h)] = 0.0
-        out.index = self.future_index(h)
-        out.index.name = 'date'
-        return out[['mean'] + [f'{s}{l:g}' for l in levels for s in ('lo', 'hi')]]
+    def _fit(self, z, X): raise NotImplementedError
+    def _predict(self, h, levels, X): raise NotImplementedError
 
     def _normal_frame(self, mean, sd, levels):
         d = {'mean': np.asarray(mean, float)}
         for l in levels: d[f'lo{l:g}'], d[f'hi{l:g}'] = d['mean'] - _z(l) * sd, d['mean'] + _z(l) * sd
         return pd.DataFrame(d)
 
-    def _fit(self, z, X): raise NotImplementedError
-    def _predict(self, h, levels, X): raise NotImplementedError
+# %% ../nbs/40_forecast.ipynb #cf146e43
+@patch
+def fit(self: Forecaster, y: pd.Series,  # daily or weekly history
+        X: pd.DataFrame|None = None,  # optional exogenous regressors, indexed like `y`
+       ) -> Forecaster:
+    "Fit on history `y`: learn the calendar, impute irregular closures, divide by the yearly index, then the model's own fit."
+    y = check_series(y, self.m)
+    self.m_ = self.m or season_length(y)
+    self.y_, self.daily_ = y, self.m_ == 7 and _freq(y.index) == 'D'
+    self.freq_ = _freq(y.index)
+    if self.daily_ and self.closures:
+        self.calendar_ = copy.copy(self.calendar if self.calendar is not None else ShopCalendar()).fit(y)
+        closed = self.calendar_.closed(y.index)
+        irregular = closed & ~np.isin(y.index.day_of_week, self.calendar_.weekdays_)
+    else: self.calendar_, irregular = None, np.zeros(len(y), bool)
+    v = y.to_numpy(float).copy()
+    for i in np.flatnonzero(irregular):
+        if i >= self.m_: v[i] = v[i - self.m_]
+    self.filled_ = pd.Series(v, index=y.index, name=y.name)
+    self.irregular_ = irregular
+    use_year = self.yearly is True or (self.yearly == 'auto' and self.daily_ and len(y) >= 364 + 28)
+    if use_year and not self.daily_: raise ShopnbError(f"{type(self).__name__}: yearly=True needs a daily series")
+    self.use_year_ = bool(use_year)
+    if use_year:
+        I = yearly_index(self.filled_)
+        ok = I.notna().to_numpy() & (I.to_numpy() > 0)
+        first = int(np.argmax(ok)) if ok.any() else len(y)
+        if len(y) - first < 2 * self.m_ or not ok[first:].all():
+            raise ShopnbError(f"{type(self).__name__}: too little history for a yearly index ({len(y)} days)")
+        self.scale_ = float(I.iloc[first:].mean())
+        z = self.filled_.iloc[first:] / (I.iloc[first:] / self.scale_)
+    else: z, first = self.filled_, 0
+    self.first_ = first
+    if X is not None:
+        if not isinstance(X, pd.DataFrame) or not X.index.equals(y.index):
+            raise ShopnbError("X: expected a DataFrame indexed exactly like y")
+        X = X.iloc[first:]
+    self.X_ = X
+    self.z_ = z
+    with _quiet(): self._fit(z, X)
+    return self
+
+# %% ../nbs/40_forecast.ipynb #576dd5b7
+@patch
+def future_index(self: Forecaster, h: int) -> pd.DatetimeIndex:
+    "The `h` dates after the history."
+    return pd.date_range(self.y_.index[-1], periods=h + 1, freq=self.freq_)[1:]
+
+@patch
+def future_scale(self: Forecaster, h: int) -> np.ndarray:
+    "Multiplier from the adjusted scale back to the original one for the next `h` steps."
+    if not getattr(self, 'use_year_', False): return np.ones(h)
+    I = yearly_index(self.filled_, self.future_index(h)).iloc[-h:].to_numpy() / self.scale_
+    if not np.isfinite(I).all(): raise ShopnbError(f"horizon {h} reaches beyond last year's history; use h <= 350")
+    return I
+
+@patch
+def future_closed(self: Forecaster, h: int) -> np.ndarray:
+    "Which of the next `h` days the calendar expects closed."
+    if self.calendar_ is None: return np.zeros(h, bool)
+    return self.calendar_.closed(self.future_index(h))
+
+# %% ../nbs/40_forecast.ipynb #1bf99954
+@patch
+def forecast(self: Forecaster, h: int,  # number of steps ahead
+             levels=(80, 95),  # central interval levels in percent
+             X: pd.DataFrame|None = None,  # future exogenous regressors (when fitted with X)
+            ) -> pd.DataFrame:
+    "Mean forecast and interval bounds `lo{level}`/`hi{level}` for the next `h` steps."
+    if not hasattr(self, 'y_'): raise ShopnbError(f"{type(self).__name__}: call fit(y) before forecast(h)")
+    h, levels = check_horizon(h), _check_levels(levels)
+    if self.X_ is not None and (X is None or len(X) < h): raise ShopnbError(f"{type(self).__name__} was fitted with X: pass X with {h} future rows")
+    with _quiet(): out = self._predict(h, levels, None if X is None else X.iloc[:h])
+    out = out.mul(self.future_scale(h), axis=0)
+    if (self.y_.to_numpy() >= 0).all(): out = out.clip(lower=0)
+    out.loc[self.future_closed(h)] = 0.0
+    out.index = self.future_index(h)
+    out.index.name = 'date'
+    return out[['mean'] + [f'{s}{l:g}' for l in levels for s in ('lo', 'hi')]]
 
 # %% ../nbs/40_forecast.ipynb #86f967bf
 class SeasonalNaive(Forecaster):
@@ -395,7 +401,7 @@ class ETS(Forecaster):
             try:
                 r = ETSModel(v, error='add', trend=None if t is None else 'add', damped_trend=t == 'damped',
                              seasonal=seasonal, seasonal_periods=self.m_ if seasonal else None).fit(disp=False)
-            except Exception as e: log.debug('ETS %s failed: %s', t, e); continue
+            except Exception as e: _log.debug('ETS %s failed: %s', t, e); continue
             if np.isfinite(r.aicc) and (best is None or r.aicc < best[1].aicc): best = (t, r)
         if best is None: raise ShopnbError("ETS: no candidate model could be fitted")
         self.trend_, self.res_ = best
@@ -415,7 +421,7 @@ class SARIMAX(Forecaster):
     def __init__(self, order=(1, 1, 1),  # ARIMA order of the errors
                  seasonal_order=(0, 0, 0, 0),  # seasonal order; (1, 0, 1, 7) replaces the weekday dummies by a weekly SARMA
                  m: int|None = None, yearly='auto', calendar=None, closures: bool = True):
-        super().__init__(m, yearly, calendar, closures); self.order, self.seasonal_order = tuple(order), tuple(seasonal_order)
+        super().__init__(m, yearly, calendar, closures); self.order, self.seasonal_order = order, seasonal_order
     def _design(self, index, X):
         cols = {}
         if self.daily_ and self.seasonal_order[3] == 0:
@@ -432,8 +438,8 @@ class SARIMAX(Forecaster):
         self.cols_ = list(D.columns)
         endog = z.to_numpy(float).copy()
         if self.calendar_ is not None: endog[self.calendar_.closed(z.index)] = np.nan
-        self.res_ = _SX(endog, exog=D.to_numpy() if len(self.cols_) else None, order=self.order,
-                        seasonal_order=self.seasonal_order).fit(disp=False)
+        self.res_ = _SX(endog, exog=D.to_numpy() if len(self.cols_) else None, order=tuple(self.order),
+                        seasonal_order=tuple(self.seasonal_order)).fit(disp=False)
     def _predict(self, h, levels, X):
         idx = self.future_index(h)
         D = self._design(idx, X).reindex(columns=self.cols_, fill_value=0.0)
@@ -480,13 +486,36 @@ class STLETS(Forecaster):
             out[f'lo{l:g}'], out[f'hi{l:g}'] = sf[lo].to_numpy(), sf[hi].to_numpy()
         return out
 
-# %% ../nbs/40_forecast.ipynb #c8f7783c
-def _memo_key(model, y, h): return (repr(model), y.index[0], y.index[-1], len(y), h)
+# %% ../nbs/40_forecast.ipynb #08e646ca
+class ForecastCache:
+    "Mean forecasts of fitted models, keyed by model type and parameters, training series and horizon."
+    def __init__(self): self.means = {}
+    def __len__(self): return len(self.means)
+    def __repr__(self): return f"ForecastCache({len(self)} forecasts)"
+
+    @staticmethod
+    def key(model: Forecaster, y: pd.Series, h: int) -> tuple:
+        "The key of `model`'s `h`-step forecast after fitting on `y`: equal keys give equal forecasts."
+        params = tuple(sorted((k, repr(v)) for k, v in model.get_params(deep=False).items()))
+        return (type(model).__name__, params, y.index[0], y.index[-1], len(y), hash_bytes(y.to_numpy(float).tobytes()), h)
+
+    def put(self, model: Forecaster, y: pd.Series, h: int, mean):
+        "Keep `mean`, the `h`-step mean forecast of `model` fitted on `y` (None: it could not be fitted)."
+        self.means[self.key(model, y, h)] = None if mean is None else np.asarray(mean, float)
+
+    def mean(self, model: Forecaster, y: pd.Series, h: int) -> np.ndarray|None:
+        "The `h`-step mean forecast of `model` fitted on `y`: kept, or fitted now and kept (None when it cannot be fitted)."
+        k = self.key(model, y, h)
+        if k not in self.means:
+            try: self.means[k] = model.fit(y).forecast(h, levels=(80,))['mean'].to_numpy()
+            except ShopnbError: self.means[k] = None
+        return self.means[k]
 
 def default_members() -> list:
     "The combination's default members: ETS, SARIMAX, Theta and STL + ETS."
     return [ETS(), SARIMAX(), Theta(), STLETS()]
 
+# %% ../nbs/40_forecast.ipynb #0f20111b
 class Combination(Forecaster):
     "Median or mean of member forecasts, with conformal intervals from rolling-origin errors on the training history."
     name = 'combination'
@@ -497,84 +526,99 @@ class Combination(Forecaster):
                  pooled: bool = True,  # pool errors over horizon steps (else one quantile per step)
                  scale_power: float = 0.5,  # errors are scaled by (yearly index) ** scale_power: 0.5 = spread of a sum of independent orders
                  calibrate_on: str = 'all',  # 'all' forecast days (nominal coverage over all days) or 'open' days only (nominal on open days)
+                 cache: ForecastCache|None = None,  # member forecasts to reuse and extend (e.g. a backtest's); None: a new one per fit
                  m: int|None = None, yearly='auto', calendar=None, closures: bool = True):
         super().__init__(m, yearly, calendar, closures)
-        self.scale_power = scale_power
-        if calibrate_on not in ('all', 'open'): raise ShopnbError(f"Combination: calibrate_on={calibrate_on!r}, expected 'all' or 'open'")
-        self.calibrate_on = calibrate_on
-        if how not in ('median', 'mean'): raise ShopnbError(f"Combination: how={how!r}, expected 'median' or 'mean'")
         self.members, self.how, self.horizon, self.calib_windows, self.pooled = members, how, horizon, calib_windows, pooled
-        self._memo = {}
+        self.scale_power, self.calibrate_on, self.cache = scale_power, calibrate_on, cache
+
+    def fit(self, y, X=None):
+        "Fit the members on `y` and on `calib_windows` earlier origins; the earlier origins' errors calibrate the intervals."
+        if X is not None: raise ShopnbError("Combination: exogenous X is not supported; pass X to a SARIMAX member instead")
+        if self.calibrate_on not in ('all', 'open'): raise ShopnbError(f"Combination: calibrate_on={self.calibrate_on!r}, expected 'all' or 'open'")
+        if self.how not in ('median', 'mean'): raise ShopnbError(f"Combination: how={self.how!r}, expected 'median' or 'mean'")
+        self.cache_ = self.cache if self.cache is not None else ForecastCache()
+        return Forecaster.fit(self, y, None)
 
     def _members(self): return self.members if self.members is not None else default_members()
 
-    def _member_means(self, y, h):
-        out = []
-        for mdl in self._members():
-            key = _memo_key(mdl, y, h)
-            if key not in self._memo:
-                try: self._memo[key] = mdl.fit(y).forecast(h, levels=(80,))['mean'].to_numpy()
-                except ShopnbError: self._memo[key] = None
-            out.append(self._memo[key])
-        ok = [f for f in out if f is not None]
-        if not ok: raise ShopnbError("Combination: no member could be fitted")
-        F = np.vstack(ok)
-        return np.median(F, 0) if self.how == 'median' else F.mean(0)
+# %% ../nbs/40_forecast.ipynb #f8aa0585
+@patch
+def _member_means(self: Combination, y, h):
+    "The median (or mean) of the members' `h`-step forecasts after fitting on `y`."
+    ok = [f for f in (self.cache_.mean(mdl, y, h) for mdl in self._members()) if f is not None]
+    if not ok: raise ShopnbError("Combination: no member could be fitted")
+    F = np.vstack(ok)
+    return np.median(F, 0) if self.how == 'median' else F.mean(0)
 
-    def fit(self, y, X=None):
-        if X is not None: raise ShopnbError("Combination: exogenous X is not supported; pass X to a SARIMAX member instead")
-        return super().fit(y, None)
+@patch
+def _fit(self: Combination, z, X):
+    y, h, errs = self.y_, self.horizon, []
+    for k in range(1, self.calib_windows + 1):
+        cut = len(y) - k * h
+        if cut < 2 * self.m_ + 14: break
+        tr, te = y.iloc[:cut], y.iloc[cut:cut + h].to_numpy(float)
+        try: f = self._member_means(tr, h)
+        except ShopnbError: continue
+        scale = self._scale_like(tr, h) ** self.scale_power
+        closed = self._closed_like(tr, h)
+        e = (te - f) / scale
+        if self.calibrate_on == 'open': e[closed] = np.nan
+        errs.append(e)
+    self.errors_ = np.vstack(errs) if errs else np.full((0, h), np.nan)
+    self.mean_ = self._member_means(y, h)
 
-    def _fit(self, z, X):
-        y, h, errs = self.y_, self.horizon, []
-        for k in range(1, self.calib_windows + 1):
-            cut = len(y) - k * h
-            if cut < 2 * self.m_ + 14: break
-            tr, te = y.iloc[:cut], y.iloc[cut:cut + h].to_numpy(float)
-            try: f = self._member_means(tr, h)
-            except ShopnbError: continue
-            scale = self._scale_like(tr, h) ** self.scale_power
-            closed = self._closed_like(tr, h)
-            e = (te - f) / scale
-            if self.calibrate_on == 'open': e[closed] = np.nan
-            errs.append(e)
-        self.errors_ = np.vstack(errs) if errs else np.full((0, h), np.nan)
-        self.mean_ = self._member_means(y, h)
+# %% ../nbs/40_forecast.ipynb #e557cafa
+@patch
+def _scale_like(self: Combination, tr, h):
+    if not self.use_year_: return np.ones(h)
+    I = yearly_index(tr, pd.date_range(tr.index[-1], periods=h + 1, freq=self.freq_)[1:]).iloc[-h:].to_numpy()
+    ref = yearly_index(self.filled_).iloc[self.first_:].mean()
+    I = I / ref
+    return np.where(np.isfinite(I) & (I > 0), I, 1.0)
 
-    def _scale_like(self, tr, h):
-        if not self.use_year_: return np.ones(h)
-        I = yearly_index(tr, pd.date_range(tr.index[-1], periods=h + 1, freq=self.freq_)[1:]).iloc[-h:].to_numpy()
-        ref = yearly_index(self.filled_).iloc[self.first_:].mean()
-        I = I / ref
-        return np.where(np.isfinite(I) & (I > 0), I, 1.0)
+@patch
+def _closed_like(self: Combination, tr, h):
+    if self.calendar_ is None: return np.zeros(h, bool)
+    return self.calendar_.closed(pd.date_range(tr.index[-1], periods=h + 1, freq=self.freq_)[1:])
 
-    def _closed_like(self, tr, h):
-        if self.calendar_ is None: return np.zeros(h, bool)
-        return self.calendar_.closed(pd.date_range(tr.index[-1], periods=h + 1, freq=self.freq_)[1:])
+@patch
+def _quantiles(self: Combination, q):
+    E = self.errors_
+    if E.size == 0 or np.isfinite(E).sum() < 10:
+        raise ShopnbError(f"Combination: too little history to calibrate intervals ({len(self.y_)} points; the first calibration window trains on at least {2 * self.m_ + 14} points, then {self.horizon} to test)")
+    def qf(e):
+        e = e[np.isfinite(e)]; n = len(e)
+        lv = np.clip(np.ceil((n + 1) * q) / n if q > 0.5 else np.floor((n + 1) * q) / n, 0, 1)
+        return np.quantile(e, lv)
+    if self.pooled: return np.full(E.shape[1], qf(E.ravel()))
+    return np.array([qf(E[:, j]) for j in range(E.shape[1])])
 
-    def _quantiles(self, q):
-        E = self.errors_
-        if E.size == 0 or np.isfinite(E).sum() < 10:
-            raise ShopnbError(f"Combination: too little history to calibrate intervals ({len(self.y_)} points; the first calibration window trains on at least {2 * self.m_ + 14} points, then {self.horizon} to test)")
-        def qf(e):
-            e = e[np.isfinite(e)]; n = len(e)
-            lv = np.clip(np.ceil((n + 1) * q) / n if q > 0.5 else np.floor((n + 1) * q) / n, 0, 1)
-            return np.quantile(e, lv)
-        if self.pooled: return np.full(E.shape[1], qf(E.ravel()))
-        return np.array([qf(E[:, j]) for j in range(E.shape[1])])
+@patch
+def _predict(self: Combination, h, levels, X):
+    mean = self.mean_ if h <= self.horizon else self._member_means(self.y_, h)
+    I = self.future_scale(h)
+    mean = mean[:h] / I   # the base class multiplies back by I
+    out = pd.DataFrame({'mean': mean})
+    spread = I ** self.scale_power / I
+    stretch = lambda v: np.r_[v, np.full(max(0, h - len(v)), v[-1])][:h]
+    for l in levels:
+        a = (1 - l / 100) / 2
+        lo, hi = self._quantiles(a), self._quantiles(1 - a)
+        out[f'lo{l:g}'], out[f'hi{l:g}'] = mean + stretch(lo) * spread, mean + stretch(hi) * spread
+    return out
 
-    def _predict(self, h, levels, X):
-        mean = self.mean_ if h <= self.horizon else self._member_means(self.y_, h)
-        I = self.future_scale(h)
-        mean = mean[:h] / I   # the base class multiplies back by I
-        out = pd.DataFrame({'mean': mean})
-        spread = I ** self.scale_power / I
-        stretch = lambda v: np.r_[v, np.full(max(0, h - len(v)), v[-1])][:h]
-        for l in levels:
-            a = (1 - l / 100) / 2
-            lo, hi = self._quantiles(a), self._quantiles(1 - a)
-            out[f'lo{l:g}'], out[f'hi{l:g}'] = mean + stretch(lo) * spread, mean + stretch(hi) * spread
-        return out
+# %% ../nbs/40_forecast.ipynb #e94596cb
+MODELS = {'seasonal_naive': SeasonalNaive, 'ets': ETS, 'sarimax': SARIMAX, 'theta': Theta, 'stl_ets': STLETS,
+          'combination': Combination}
+
+def make_model(name: str,  # one of `MODELS`
+               **params,  # the model's parameters
+              ) -> Forecaster:
+    "A forecasting model by name, with a clear error for unknown names and parameters."
+    if name not in MODELS: raise ShopnbError(f"unknown model {name!r}; expected one of {list(MODELS)}")
+    try: return MODELS[name](**params)
+    except TypeError as e: raise ShopnbError(f"bad parameters for model {name!r}: {e}; its parameters are {sorted(MODELS[name]().get_params())}") from None
 
 # %% ../nbs/40_forecast.ipynb #063766ef
 def origins(n: int, horizon: int, windows: int, step: int|None = None) -> list:
@@ -584,7 +628,7 @@ def origins(n: int, horizon: int, windows: int, step: int|None = None) -> list:
     if windows < 1 or cuts[0] < 1: raise ShopnbError(f"backtest: {windows} windows of horizon {horizon} (step {step}) do not fit in {n} points")
     return cuts
 
-# %% ../nbs/40_forecast.ipynb #145ee38d
+# %% ../nbs/40_forecast.ipynb #5bf9ded1
 def _one_window(model, y, cut, horizon, levels, X):
     t = time.perf_counter()
     Xtr = None if X is None else X.iloc[:cut]
@@ -611,8 +655,9 @@ class BacktestResult:
         return pd.DataFrame(rows).set_index('model')
     def __repr__(self): return f"BacktestResult({self.forecasts.model.nunique()} models, {self.metrics.window.nunique()} windows)"
 
+# %% ../nbs/40_forecast.ipynb #66a42a01
 def backtest(y: pd.Series,  # the series
-             models,  # a Forecaster, or a dict name -> Forecaster
+             models,  # a Forecaster, or a dict name -> Forecaster (a `Combination` without a `cache` reuses the others' fits)
              horizon: int = 28,  # steps per window
              windows: int = 6,  # number of windows
              step: int|None = None,  # steps between origins (default: horizon)
@@ -628,18 +673,18 @@ def backtest(y: pd.Series,  # the series
     if not models: raise ShopnbError("backtest: no models given")
     cuts = origins(len(y), horizon, windows, step)
     if cuts[0] < 2 * m: raise ShopnbError(f"backtest: the first window trains on {cuts[0]} points; at least two seasons ({2 * m}) are needed")
-    rows, mets, wall, memo = [], [], {}, {}
+    rows, mets, wall, cache = [], [], {}, ForecastCache()
     order = sorted(models, key=lambda k: isinstance(models[k], Combination))   # members first: the combination reuses their fits
     for name in progress(order, desc='backtest'):
         model, t0 = models[name], time.perf_counter()
-        if isinstance(model, Combination): model._memo.update(memo)
+        if isinstance(model, Combination) and model.cache is None: model = clone(model).set_params(cache=cache)
         if n_jobs != 1 and not isinstance(model, Combination) and len(cuts) > 1:
             from joblib import Parallel, delayed
             res = Parallel(n_jobs=n_jobs)(delayed(_one_window)(model, y, c, horizon, levels, X) for c in cuts)
         else: res = [_one_window(model, y, c, horizon, levels, X) for c in cuts]
         wall[name] = time.perf_counter() - t0
         if X is None and not isinstance(model, Combination):
-            for c, (f, _) in zip(cuts, res): memo[_memo_key(model, y.iloc[:c], horizon)] = f['mean'].to_numpy()
+            for c, (f, _) in zip(cuts, res): cache.put(model, y.iloc[:c], horizon, f['mean'])
         for w, (c, (f, fit_s)) in enumerate(zip(cuts, res)):
             act = y.iloc[c:c + horizon].to_numpy()
             d = f.reset_index(); d.insert(0, 'model', name); d.insert(1, 'window', w); d.insert(2, 'step', np.arange(1, horizon + 1))
@@ -694,9 +739,6 @@ def plot_forecast(y: pd.Series,  # history (and actuals)
     return ax
 
 # %% ../nbs/40_forecast.ipynb #8bd8aec8
-MODELS = {'seasonal_naive': SeasonalNaive, 'ets': ETS, 'sarimax': SARIMAX, 'theta': Theta, 'stl_ets': STLETS,
-          'combination': Combination}
-
 def make_models(names='all',  # 'all', a comma-separated string or a list of names from `MODELS`
                 **kw) -> dict:
     "Instantiate models by name (keyword arguments go to the combination, e.g. horizon)."
@@ -704,7 +746,7 @@ def make_models(names='all',  # 'all', a comma-separated string or a list of nam
     if isinstance(names, str): names = [n.strip() for n in names.split(',') if n.strip()]
     bad = [n for n in names if n not in MODELS]
     if bad: raise ShopnbError(f"unknown model(s) {bad}; expected some of {list(MODELS)}")
-    return {n: (MODELS[n](**kw) if n == 'combination' else MODELS[n]()) for n in names}
+    return {n: (make_model(n, **kw) if n == 'combination' else make_model(n)) for n in names}
 
 # %% ../nbs/40_forecast.ipynb #519bceac
 _LINE_COLS = ('order_id', 'customer_id', 'ts', 'status', 'product_id', 'quantity', 'unit_price', 'revenue')

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import io, re, json, html as _html
 from pathlib import Path
-from .core import ShopnbError, default_shop_dir
+from .core import ShopnbError, default_shop_dir, jsonable
 
 # %% auto #0
 __all__ = ['METRIC_MIME', 'SKIP_MIME', 'CHART_CLASS', 'read_notebook', 'read_json', 'format_value', 'record', 'metric_label',
@@ -28,19 +28,6 @@ def read_json(f) -> dict|None:
 
 # %% ../nbs/51_render.ipynb #ef08dff4
 METRIC_MIME = 'application/vnd.shopnb.metric+json'
-
-def _jsonable(v):
-    "`v` as plain JSON: numpy scalars to python, non-finite floats to None, timestamps to ISO strings."
-    import math
-    import numpy as np
-    if isinstance(v, np.generic): v = v.item()
-    if v is None or isinstance(v, (bool, int, str)): return v
-    if isinstance(v, float): return v if math.isfinite(v) else None
-    if isinstance(v, dict): return {str(k): _jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple, set, np.ndarray)): return [_jsonable(x) for x in v]
-    if hasattr(v, 'isoformat'): return v.isoformat()
-    if hasattr(v, 'to_dict'): return _jsonable(v.to_dict())
-    return str(v)
 
 def format_value(value, fmt=None) -> str:
     "`value` as display text: `fmt` is a format spec ('.3f', ','), a '{}' template or a callable; floats default to 4 significant digits."
@@ -64,7 +51,7 @@ def record(name: str,  # metric name, e.g. 'ndcg@10'
     html = (f'<div class="shopnb-metric" style="font-family:sans-serif;margin:2px 0"><span style="color:#555">'
             f'{_html.escape(name)}</span>: <b>{_html.escape(text)}</b></div>')
     display({'text/plain': f'{name}: {text}', 'text/html': html, 'text/markdown': f'**{name}**: {text}',
-             METRIC_MIME: {'name': name, 'value': _jsonable(value), 'text': text, 'key': bool(key), 'label': label or metric_label(name)}}, raw=True)
+             METRIC_MIME: {'name': name, 'value': jsonable(value), 'text': text, 'key': bool(key), 'label': label or metric_label(name)}}, raw=True)
     return value
 
 def metric_label(name: str) -> str:
@@ -106,7 +93,7 @@ def load_shop(data_dir: str = ''):  # shop folder; empty = the default synthetic
         raise ShopnbError(f"shop folder {path} does not exist; {hint}")
     return Shop.load(path)
 
-# %% ../nbs/51_render.ipynb #2e6b6bad
+# %% ../nbs/51_render.ipynb #4b88925a
 _CSS = """
 .shopnb-header{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:16px auto 8px;padding:14px 18px;
   border:1px solid #d0d7de;border-radius:8px;background:#f6f8fa;color:#1f2328}
@@ -173,6 +160,7 @@ def cell_heading(cell) -> tuple:
     m = re.match(r'(#{1,6})\s+(.+)', cell.source.lstrip()) if cell.cell_type == 'markdown' else None
     return (len(m.group(1)), m.group(2).splitlines()[0].strip()) if m else (None, '')
 
+# %% ../nbs/51_render.ipynb #d5279517
 def _skip_reason(cell) -> str|None:
     return next((o['data'][SKIP_MIME].get('reason') for o in cell.get('outputs', [])
                  if o.get('output_type') in ('display_data', 'execute_result') and SKIP_MIME in o.get('data', {})), None)
@@ -219,6 +207,7 @@ def page_notebook(nb) -> tuple:
         c['outputs'] = keep
     return page, skipped, '\n'.join(log)
 
+# %% ../nbs/51_render.ipynb #fb972365
 def render_html(nb_path, dest, header: str = '', show_code: bool = False, title: str = '',
                 prepared: bool = False,  # `nb_path` is already a page from `page_notebook`
                ) -> Path:
@@ -243,7 +232,7 @@ def external_refs(html: str) -> list:
     "Places where `html` would load something from another host (scripts, styles, images, frames, CSS imports)."
     return [m.group(0) for m in _EXTERNAL.finditer(html)]
 
-# %% ../nbs/51_render.ipynb #b86d4910
+# %% ../nbs/51_render.ipynb #3d477986
 CHART_CLASS = 'shopnb-chart'
 
 def _asset(name: str) -> str:
@@ -285,6 +274,7 @@ def interactive_chart(data,  # a DataFrame
     display({'text/html': f'<div class="{CHART_CLASS}" data-spec="{_html.escape(json.dumps(spec, separators=(",", ":")))}">{img}</div>',
              'text/plain': f'<interactive chart: {title or ", ".join(ys)}>'}, raw=True)
 
+# %% ../nbs/51_render.ipynb #bbb79831
 _CHART_JS = r"""
 document.querySelectorAll('.shopnb-chart').forEach(function (el) {
   if (!window.uPlot) return;

@@ -21,7 +21,7 @@ __all__ = ['SCALARS', 'KERNEL_ENV', 'Param', 'list_reports', 'report_path', 'par
            'failing_cell', 'run_status', 'status_line', 'RunMonitor', 'RunResult', 'NotApplicable', 'shop_tables',
            'plan_run', 'run_report', 'plan_runs', 'run_reports']
 
-# %% ../nbs/50_reports.ipynb #3c441881
+# %% ../nbs/50_reports.ipynb #de44090b
 SCALARS = {'str': str, 'int': int, 'float': float, 'bool': bool}
 
 @dataclass
@@ -60,6 +60,7 @@ def report_path(name: str, reports=None) -> Path:
     hint = f"; did you mean {close[0]!r}?" if close else ''
     raise ShopnbError(f"unknown report {name!r}{hint} Reports in {root}: {', '.join(names) or 'none'}")
 
+# %% ../nbs/50_reports.ipynb #585324cf
 def _parameters_cell(nb):
     return next((c for c in nb.cells if c.cell_type == 'code' and 'parameters' in c.get('metadata', {}).get('tags', [])), None)
 
@@ -113,6 +114,7 @@ def parse_params_source(src: str) -> list:
         out.append(p)
     return out
 
+# %% ../nbs/50_reports.ipynb #04a872ca
 def report_params(name: str, reports=None) -> list:
     "The parameters of report `name`: a list of `Param` (name, type, default, help, choices)."
     path = report_path(name, reports)
@@ -131,7 +133,7 @@ def report_title(name: str, reports=None) -> tuple:
             return h, s
     return Path(name).stem, ''
 
-
+# %% ../nbs/50_reports.ipynb #fd024704
 _NEEDS = re.compile(r'^\s*(needs|optional)\s*:\s*(.+)$', re.I | re.M)
 
 @dataclass
@@ -330,7 +332,8 @@ def _kernel_manager(workdir: Path, env: dict):
 KERNEL_ENV = {'MPLBACKEND': 'module://matplotlib_inline.backend_inline', 'SHOPNB_PROGRESS': '0',
               'PYTHONHASHSEED': '0', 'TOKENIZERS_PARALLELISM': 'false', 'HF_HUB_OFFLINE': '1', 'TRANSFORMERS_OFFLINE': '1'}
 
-def _ts(s):
+def _iso_time(s):
+    "A papermill ISO timestamp as a datetime (None when missing)."
     return datetime.fromisoformat(s.replace('Z', '+00:00')) if s else None
 
 def execute(src, dest, parameters: dict, workdir, progress_bar: bool = True, timeout: int|None = None, env: dict|None = None) -> tuple:
@@ -350,9 +353,9 @@ def execute(src, dest, parameters: dict, workdir, progress_bar: bool = True, tim
     if Path(dest).exists():
         nb = read_notebook(dest)
         pm_cells = [c.metadata.get('papermill', {}) for c in nb.cells if c.cell_type == 'code']
-        starts = [s for s in (_ts(m.get('start_time')) for m in pm_cells) if s]
-        ends = [e for e in (_ts(m.get('end_time')) for m in pm_cells) if e]
-        nb_start = _ts(nb.metadata.get('papermill', {}).get('start_time'))
+        starts = [s for s in (_iso_time(m.get('start_time')) for m in pm_cells) if s]
+        ends = [e for e in (_iso_time(m.get('end_time')) for m in pm_cells) if e]
+        nb_start = _iso_time(nb.metadata.get('papermill', {}).get('start_time'))
         if starts and ends and nb_start:
             k = max(0.0, (min(starts) - nb_start).total_seconds())
             x = max(0.0, (max(ends) - min(starts)).total_seconds())
@@ -420,6 +423,7 @@ def status_line(st: dict) -> str:
         if pr['left_s'] is not None: s += f", {_fmt_secs(pr['left_s'])} left"
     return s
 
+# %% ../nbs/50_reports.ipynb #5f5096e5
 class RunMonitor:
     "Show the status of the reports running in `folder` on `stream` (default stderr) from a background thread, until the block ends."
     def __init__(self, folder,  # the status folder passed to `run_report(status_dir=...)`
@@ -469,7 +473,7 @@ class RunMonitor:
         self._stop.set(); self._thread.join()
         if self.tty and self._drawn: self.stream.write(f'\x1b[{self._drawn}F' + '\x1b[2K\n' * self._drawn + f'\x1b[{self._drawn}F'); self.stream.flush()
 
-# %% ../nbs/50_reports.ipynb #42ba0355
+# %% ../nbs/50_reports.ipynb #b84b0ca4
 @dataclass
 class RunResult:
     "The outcome of one report run."
@@ -500,6 +504,7 @@ def shop_tables(data_path) -> list:
     man = read_manifest(data_path)
     return [t for t in man.get('tables', []) if (man.get('rows') or {}).get(t, 1) > 0]
 
+# %% ../nbs/50_reports.ipynb #c0a821a9
 @dataclass
 class _Plan:
     report: str; path: Path; specs: list; params: dict; slug: str; data_path: Path|None; data_hash: str|None
@@ -531,10 +536,52 @@ def plan_run(name: str, params: dict|None = None, data_dir=None, reports=None, s
         raise err
     return plan
 
+# %% ../nbs/50_reports.ipynb #86749686
 def _up_to_date(dest: Path, key: str) -> dict|None:
     m = read_json(dest/'metrics.json')
     return m if m and m.get('status') == 'ok' and m.get('provenance', {}).get('run_key') == key and (dest/'index.html').exists() else None
 
+def _run_error(err, nb) -> tuple:
+    "`(cell, message)` of a failed execution: the failing code cell (when the notebook shows it) and the error."
+    cell, first = failing_cell(nb) if nb is not None else (None, '')
+    ename = getattr(err, 'ename', type(err).__name__); evalue = getattr(err, 'evalue', str(err).strip().splitlines()[-1] if str(err).strip() else '')
+    return cell, (f"code cell {cell} ({first!r}): " if cell else '') + f"{ename}: {evalue}"
+
+def _record_run(tmp: Path, p: _Plan, res: RunResult, nb, started, t0: float, timings: dict, show_code: bool, dest: Path) -> dict:
+    "Write a run's log, HTML page and metrics.json into `tmp`, fill in `res`, and return the metrics document."
+    nb_out = tmp/'report.ipynb'
+    title, summary = report_title(p.path)
+    prov = provenance(seed=p.params.get('seed'), params=p.params, data_hash=p.data_hash, started=started,
+                      report=p.report, data_path=str(p.data_path) if p.data_path else None, notebook_hash=p.notebook_hash,
+                      code_hash=p.code_hash, run_key=p.key, kernel=sys.executable, timings=timings)
+    info = collect_metrics(nb, details=True) if nb else {}
+    page, skipped, kernel_log = page_notebook(nb) if nb else (None, {}, '')
+    (tmp/'run.log').write_text(f'{p.report} [{p.slug}] started {started.isoformat(timespec="seconds")}\n'
+                               + (kernel_log or 'nothing on stderr') + (f'\n--- run failed: {res.error}\n' if res.error else '\n'))
+    metrics = {k: d.get('value') for k, d in info.items()}
+    res.status = 'failed' if res.error else 'ok'
+    doc = dict(report=p.report, title=title, slug=p.slug, status=res.status, params=p.params, metrics=metrics,
+               key_metrics=[k for k, d in info.items() if d.get('key')],
+               metrics_text={k: d['text'] for k, d in info.items() if 'text' in d},
+               metrics_label={k: d.get('label') or metric_label(k) for k, d in info.items()},
+               skipped_sections=skipped, error=res.error, cell=res.cell, provenance=prov)
+    doc['changes'] = compare_runs(read_json(dest/'metrics.json'), doc)  # against the last good run
+    t1 = time.perf_counter()
+    if nb_out.exists():
+        figures = [(d.get('label') or metric_label(k), d.get('text', '')) for k, d in info.items() if d.get('key')]
+        header = header_html(title, summary, p.params, {s.name: s.default for s in p.specs}, prov, res.error, figures=figures,
+                             links={'notebook': 'report.ipynb', 'metrics': 'metrics.json', 'run log': 'run.log'},
+                             notes=changes_text(doc['changes'], doc['metrics_label']))
+        render_html(page, tmp/'index.html', header, show_code, title=f'{title} [{p.slug}]', prepared=True)
+    timings['render_s'] = round(time.perf_counter() - t1, 2)
+    prov['duration_s'] = round(time.perf_counter() - t0, 2)
+    timings['overhead_s'] = round(max(0.0, prov['duration_s'] - sum(v or 0 for v in timings.values())), 2)  # imports, provenance, files
+    prov['timings'] = timings
+    (tmp/'metrics.json').write_text(json.dumps(doc, indent=1, default=str))
+    res.metrics, res.timings, res.duration_s = metrics, timings, prov['duration_s']
+    return doc
+
+# %% ../nbs/50_reports.ipynb #36effba8
 def run_report(name: str,  # report name (a notebook in the reports folder) or path to a notebook
                params: dict|None = None,  # parameter values (strings are parsed to the declared types)
                data_dir=None,  # shop folder for the report's `data_dir` parameter (None: the parameter's value)
@@ -563,7 +610,6 @@ def run_report(name: str,  # report name (a notebook in the reports folder) or p
                          prev.get('metrics', {}), 0.0, prev.get('provenance', {}).get('timings', {}), reason='unchanged')
     started, t0 = datetime.now(timezone.utc), time.perf_counter()
     if progress_bar is None: progress_bar = os.environ.get('SHOPNB_PROGRESS', '1') != '0'
-    title, summary = report_title(p.path)
     kernel_params = {**p.params, **({'data_dir': str(p.data_path)} if 'data_dir' in p.params else {})}
     res = RunResult(p.report, p.params, p.slug)
     try:
@@ -574,39 +620,8 @@ def run_report(name: str,  # report name (a notebook in the reports folder) or p
             if status_dir: env['SHOPNB_STATUS_FILE'] = str(_announce(status_dir, p, nb_out))
             err, timings = execute(p.path, nb_out, kernel_params, tmp, progress_bar=progress_bar, timeout=timeout, env=env)
             nb = read_notebook(nb_out) if nb_out.exists() else None
-            if err is not None:
-                cell, first = failing_cell(nb) if nb is not None else (None, '')
-                ename = getattr(err, 'ename', type(err).__name__); evalue = getattr(err, 'evalue', str(err).strip().splitlines()[-1] if str(err).strip() else '')
-                res.cell = cell
-                res.error = (f"code cell {cell} ({first!r}): " if cell else '') + f"{ename}: {evalue}"
-            prov = provenance(seed=p.params.get('seed'), params=p.params, data_hash=p.data_hash, started=started,
-                              report=p.report, data_path=str(p.data_path) if p.data_path else None, notebook_hash=p.notebook_hash,
-                              code_hash=p.code_hash, run_key=p.key, kernel=sys.executable, timings=timings)
-            info = collect_metrics(nb, details=True) if nb else {}
-            page, skipped, kernel_log = page_notebook(nb) if nb else (None, {}, '')
-            (tmp/'run.log').write_text(f'{p.report} [{p.slug}] started {started.isoformat(timespec="seconds")}\n'
-                                       + (kernel_log or 'nothing on stderr') + (f'\n--- run failed: {res.error}\n' if res.error else '\n'))
-            metrics = {k: d.get('value') for k, d in info.items()}
-            res.status = 'failed' if res.error else 'ok'
-            doc = dict(report=p.report, title=title, slug=p.slug, status=res.status, params=p.params, metrics=metrics,
-                       key_metrics=[k for k, d in info.items() if d.get('key')],
-                       metrics_text={k: d['text'] for k, d in info.items() if 'text' in d},
-                       metrics_label={k: d.get('label') or metric_label(k) for k, d in info.items()},
-                       skipped_sections=skipped, error=res.error, cell=res.cell, provenance=prov)
-            doc['changes'] = compare_runs(read_json(dest/'metrics.json'), doc)  # against the last good run
-            t1 = time.perf_counter()
-            if nb_out.exists():
-                figures = [(d.get('label') or metric_label(k), d.get('text', '')) for k, d in info.items() if d.get('key')]
-                header = header_html(title, summary, p.params, {s.name: s.default for s in p.specs}, prov, res.error, figures=figures,
-                                     links={'notebook': 'report.ipynb', 'metrics': 'metrics.json', 'run log': 'run.log'},
-                                     notes=changes_text(doc['changes'], doc['metrics_label']))
-                render_html(page, tmp/'index.html', header, show_code, title=f'{title} [{p.slug}]', prepared=True)
-            timings['render_s'] = round(time.perf_counter() - t1, 2)
-            prov['duration_s'] = round(time.perf_counter() - t0, 2)
-            timings['overhead_s'] = round(max(0.0, prov['duration_s'] - sum(v or 0 for v in timings.values())), 2)  # imports, provenance, files
-            prov['timings'] = timings
-            (tmp/'metrics.json').write_text(json.dumps(doc, indent=1, default=str))
-            res.metrics, res.timings, res.duration_s = metrics, timings, prov['duration_s']
+            if err is not None: res.cell, res.error = _run_error(err, nb)
+            doc = _record_run(tmp, p, res, nb, started, t0, timings, show_code, dest)
             if res.error: raise _RunFailed(res.error)
     except KeyboardInterrupt:  # interrupted, not failed: drop the partial run
         _retire(status_dir, p)
@@ -677,6 +692,7 @@ def plan_runs(names=None,  # report names (None: all reports)
     if problems: raise ShopnbError('\n'.join(dict.fromkeys(problems)))
     return list({(p.report, p.slug): p for p in plans}.values())
 
+# %% ../nbs/50_reports.ipynb #237dd894
 def run_reports(names=None,  # report names (None: every report)
                 grid: dict|None = None,  # name -> list of alternatives (see the grid rule)
                 data_dir=None,  # shop folder for every report

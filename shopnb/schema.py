@@ -4,17 +4,19 @@
 
 # %% ../nbs/01_schema.ipynb #a776652b
 from __future__ import annotations
-import json, os
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 import numpy as np, pandas as pd
-from .core import ShopnbError, atomic_dir, hash_bytes, shopnb_version, get_logger
+from fastcore.basics import patch
+from .core import ShopnbError, atomic_dir, hash_bytes, shopnb_version
 
 # %% auto #0
-__all__ = ['SCHEMA_VERSION', 'KINDS', 'ORDER_STATUSES', 'EVENT_TYPES', 'REVIEW_LABELS', 'C', 'SCHEMA', 'SALE_STATUSES', 'Column',
-           'TableSpec', 'Problem', 'ValidationError', 'coerce_table', 'validate_tables', 'table_hash', 'Shop',
-           'read_manifest', 'status_filter', 'sale_lines_sql', 'order_revenue_sql']
+__all__ = ['SCHEMA_VERSION', 'KINDS', 'ORDER_STATUSES', 'EVENT_TYPES', 'REVIEW_LABELS', 'SCHEMA', 'SALE_STATUSES', 'Column',
+           'TableSpec', 'Problem', 'ValidationError', 'to_id', 'to_number', 'to_ts', 'convert', 'coerce_table',
+           'validate_tables', 'table_hash', 'Shop', 'read_manifest', 'status_filter', 'sale_lines_sql',
+           'order_revenue_sql']
 
 # %% ../nbs/01_schema.ipynb #1adc89bf
 SCHEMA_VERSION = '1'
@@ -41,25 +43,25 @@ class TableSpec:
     extra_ok: bool = False
     def col(self, name): return next((c for c in self.columns if c.name == name), None)
 
-C = Column
+_C = Column
 SCHEMA = {t.name: t for t in [
-    TableSpec('customers', (C('customer_id', 'id'), C('country', 'str', False, True), C('signup_ts', 'datetime', False, True)),
+    TableSpec('customers', (_C('customer_id', 'id'), _C('country', 'str', False, True), _C('signup_ts', 'datetime', False, True)),
               key='customer_id', extra_ok=True),
-    TableSpec('products', (C('product_id', 'id'), C('category', 'str', False, True), C('price', 'float', False, True),
-                           C('title', 'str', False, True), C('description', 'str', False, True)), key='product_id', extra_ok=True),
-    TableSpec('orders', (C('order_id', 'id'), C('customer_id', 'id', True, True), C('ts', 'datetime'), C('status', 'str')),
+    TableSpec('products', (_C('product_id', 'id'), _C('category', 'str', False, True), _C('price', 'float', False, True),
+                           _C('title', 'str', False, True), _C('description', 'str', False, True)), key='product_id', extra_ok=True),
+    TableSpec('orders', (_C('order_id', 'id'), _C('customer_id', 'id', True, True), _C('ts', 'datetime'), _C('status', 'str')),
               key='order_id', foreign_keys={'customer_id': ('customers', 'customer_id')}),
-    TableSpec('order_items', (C('order_id', 'id'), C('product_id', 'id'), C('quantity', 'int'), C('unit_price', 'float')),
+    TableSpec('order_items', (_C('order_id', 'id'), _C('product_id', 'id'), _C('quantity', 'int'), _C('unit_price', 'float')),
               foreign_keys={'order_id': ('orders', 'order_id'), 'product_id': ('products', 'product_id')}),
-    TableSpec('events', (C('user_id', 'id'), C('ts', 'datetime'), C('event_type', 'str'), C('product_id', 'id', True, True),
-                         C('session_id', 'id', False, True), C('category', 'str', False, True)),
+    TableSpec('events', (_C('user_id', 'id'), _C('ts', 'datetime'), _C('event_type', 'str'), _C('product_id', 'id', True, True),
+                         _C('session_id', 'id', False, True), _C('category', 'str', False, True)),
               foreign_keys={'product_id': ('products', 'product_id')}),
-    TableSpec('reviews', (C('review_id', 'id'), C('product_id', 'id'), C('rating', 'int', False, True), C('label', 'str', False, True), C('text', 'str', True, True),
-                          C('customer_id', 'id', False, True), C('ts', 'datetime', False, True), C('title', 'str', False, True),
-                          C('language', 'str', False, True)),
+    TableSpec('reviews', (_C('review_id', 'id'), _C('product_id', 'id'), _C('rating', 'int', False, True), _C('label', 'str', False, True), _C('text', 'str', True, True),
+                          _C('customer_id', 'id', False, True), _C('ts', 'datetime', False, True), _C('title', 'str', False, True),
+                          _C('language', 'str', False, True)),
               key='review_id', foreign_keys={'product_id': ('products', 'product_id'), 'customer_id': ('customers', 'customer_id')}),
 ]}
-del C
+del _C
 
 # %% ../nbs/01_schema.ipynb #f9c154dc
 @dataclass
@@ -87,29 +89,80 @@ def _examples(df, mask, cols, n=3):
     "A few example rows (as dicts) where `mask` holds."
     return df.loc[mask, [c for c in cols if c in df.columns]].head(n).astype(object).where(lambda d: d.notna(), None).to_dict('records')
 
-# %% ../nbs/01_schema.ipynb #b00397a2
-def _to_id(s: pd.Series) -> pd.Series:
+# %% ../nbs/01_schema.ipynb #cb29d595
+def _unconverted(s: pd.Series, out: pd.Series) -> pd.Series:
+    "Where `s` holds a value (not null, not blank) that became null in `out`."
+    return out.isna() & s.notna() & (s.astype('str').str.strip() != '')
+
+def _fail(where, s, bad, what):
+    raise ShopnbError(f"{where} has {int(bad.sum()):,} value(s) that are not {what}, e.g. {s[bad].head(3).tolist()}")
+
+def to_id(s: pd.Series) -> pd.Series:
+    "Identifiers as stripped strings (nulls kept); whole numbers lose a trailing '.0' (`17850.0` -> `'17850'`)."
     if pd.api.types.is_float_dtype(s):
         nn = s.dropna()
         if len(nn) and np.all(np.mod(nn, 1) == 0): s = s.astype('Int64')
-    return s.astype('str').where(s.notna(), None).astype('str')
+    out = s.astype('str').str.strip()
+    if not pd.api.types.is_numeric_dtype(s):
+        num = pd.to_numeric(out, errors='coerce')
+        if num.notna().eq(out.notna()).all() and num.notna().any() and np.all(np.mod(num.dropna(), 1) == 0) and out.dropna().str.endswith('.0').all():
+            out = num.astype('Int64').astype('str')
+    return out.where(s.notna() & (out != ''), None).astype('str')
 
-def _to_datetime(s: pd.Series) -> pd.Series:
+def to_number(s: pd.Series,  # a source column
+              integer: bool = False,  # whole numbers: int64 when none is missing
+              where: str|None = None,  # e.g. "file.csv: column 'qty'": raise a `ShopnbError` naming it for bad values; None leaves them NaN
+             ) -> pd.Series:
+    "`s` as float64 (or int64 when `integer`, all whole and none missing); text is stripped first."
+    num = s if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s) else pd.to_numeric(s.astype('str').str.strip(), errors='coerce')
+    bad = _unconverted(s, num)
+    if where and bad.any(): _fail(where, s, bad, 'numbers')
+    num = num.astype('float64')
+    if integer:
+        frac = num.notna() & (np.mod(num.fillna(0), 1) != 0)
+        if where and frac.any(): _fail(where, s, frac, 'whole numbers')
+        if num.notna().all() and not frac.any(): return num.astype('int64')
+    return num
+
+# %% ../nbs/01_schema.ipynb #3e6d9b1e
+def to_ts(s: pd.Series,  # a source column of timestamps
+          unit: str = 's',  # unit of numeric timestamps (unix epoch)
+          tz: str|None = None,  # convert to this zone's local time (naive); None keeps UTC
+          where: str|None = None,  # raise a `ShopnbError` naming it for unparsable values; None leaves them NaT
+         ) -> pd.Series:
+    "Timestamps (text, datetime or unix numbers) as naive `datetime64[us]`: aware ones in UTC (or `tz`)."
     if pd.api.types.is_datetime64_any_dtype(s): out = s
-    elif pd.api.types.is_numeric_dtype(s): out = pd.to_datetime(s, unit='s', errors='coerce')
-    else: out = pd.to_datetime(s, errors='coerce', format='mixed')
-    if getattr(out.dt, 'tz', None) is not None: out = out.dt.tz_convert('UTC').dt.tz_localize(None)
+    elif pd.api.types.is_numeric_dtype(s): out = pd.to_datetime(s, unit=unit, errors='coerce', utc=tz is not None)
+    else:
+        txt = s.astype('str').str.strip().where(s.notna())
+        u = pd.Series(txt.dropna().unique())
+        if len(u) and u.str.fullmatch(r'-?\d+(\.\d+)?').all():  # unix numbers stored as text
+            out = pd.to_datetime(pd.to_numeric(txt), unit=unit, errors='coerce', utc=tz is not None)
+        else:
+            try: parsed = pd.to_datetime(u, format='ISO8601', utc=True)
+            except (ValueError, TypeError):
+                try: parsed = pd.to_datetime(u, format='mixed', errors='coerce', utc=True)
+                except (ValueError, TypeError, OverflowError): parsed = pd.Series(pd.NaT, index=u.index, dtype='datetime64[ns, UTC]')
+            out = txt.map(pd.Series(parsed.to_numpy(), index=u.to_numpy()))
+            out = pd.to_datetime(out, utc=True)
+    bad = _unconverted(s, out)
+    if where and bad.any(): _fail(where, s, bad, 'timestamps')
+    if getattr(out.dt, 'tz', None) is not None:
+        out = (out.dt.tz_convert(tz) if tz else out.dt.tz_convert('UTC')).dt.tz_localize(None)
     return out.astype('datetime64[us]')
 
-def _convert(s: pd.Series, kind: str) -> pd.Series:
-    if kind == 'id': return _to_id(s)
+def convert(s: pd.Series,  # a column
+            kind: str,  # one of `KINDS`
+            where: str|None = None,  # raise a `ShopnbError` naming it for values that do not convert; None leaves them null
+           ) -> pd.Series:
+    "`s` converted to the canonical `kind`: the one conversion every loader and `coerce_table` use."
+    if kind == 'id': return to_id(s)
     if kind == 'str': return s.astype('str').where(s.notna(), None).astype('str')
-    if kind == 'datetime': return _to_datetime(s)
-    num = s if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s) else pd.to_numeric(s, errors='coerce')
-    if kind == 'float': return num.astype('float64')
-    if num.notna().all() and np.all(np.mod(num, 1) == 0): return num.astype('int64')
-    return num  # non-integral or missing values stay float; validation reports them
+    if kind == 'datetime': return to_ts(s, where=where)
+    if kind in ('int', 'float'): return to_number(s, integer=kind == 'int', where=where)
+    raise ShopnbError(f"kind {kind!r} is unknown; expected one of {list(KINDS)}")
 
+# %% ../nbs/01_schema.ipynb #50d819f4
 def coerce_table(name: str,  # canonical table name
                  df: pd.DataFrame,  # raw frame with canonical column names
                 ) -> tuple[pd.DataFrame, list[Problem]]:
@@ -118,8 +171,8 @@ def coerce_table(name: str,  # canonical table name
     for c in spec.columns:
         if c.name not in df.columns: continue
         s = df[c.name]
-        out = _convert(s, c.kind)
-        bad = out.isna() & s.notna() & (s.astype('str').str.strip() != '')
+        out = convert(s, c.kind)
+        bad = _unconverted(s, out)
         if bad.any():
             what = {'datetime': 'unparsable timestamps', 'int': 'values that are not integers', 'float': 'values that are not numbers'}.get(c.kind, 'bad values')
             problems.append(Problem(name, c.name, f"{what} (expected {c.kind})", int(bad.sum()), s[bad].head(3).tolist()))
@@ -129,7 +182,7 @@ def coerce_table(name: str,  # canonical table name
         df[c.name] = out
     return df, problems
 
-# %% ../nbs/01_schema.ipynb #538afc78
+# %% ../nbs/01_schema.ipynb #310e27af
 def _kind_ok(s: pd.Series, kind: str) -> bool:
     t = pd.api.types
     return {'id': lambda: t.is_string_dtype(s) or (t.is_object_dtype(s) and s.dropna().map(type).eq(str).all()),
@@ -158,6 +211,7 @@ def _check_table(name, df, now):
         if m.any(): out.append(Problem(name, spec.key, 'duplicate key values', int(m.sum()), df.loc[m, spec.key].head(3).tolist()))
     return out
 
+# %% ../nbs/01_schema.ipynb #15defbb4
 def _check_values(tables):
     out = []
     if 'reviews' in tables and 'rating' in tables['reviews'] and pd.api.types.is_numeric_dtype(tables['reviews'].rating):
@@ -194,6 +248,7 @@ def _check_relations(tables):
             if m.any(): out.append(Problem(name, col, f'values not found in {ref}.{refcol}', int(m.sum()), df.loc[m, col].unique()[:3].tolist()))
     return out
 
+# %% ../nbs/01_schema.ipynb #01d869c0
 def validate_tables(tables: dict,  # table name -> DataFrame
                     now: datetime|None = None,  # timestamps after this are 'in the future' (default: now + 1 day)
                    ) -> list[Problem]:
@@ -205,12 +260,13 @@ def validate_tables(tables: dict,  # table name -> DataFrame
     for name, df in tables.items(): out += _check_table(name, df, now)
     return out + _check_values(tables) + _check_relations(tables)
 
-# %% ../nbs/01_schema.ipynb #d2c0ac1a
+# %% ../nbs/01_schema.ipynb #4cc96aa0
 def table_hash(df: pd.DataFrame) -> str:
     "Content hash of a table: column names, dtypes and values (row order matters, index ignored)."
     vals = pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes() if len(df) else b''
     return hash_bytes(json.dumps([[str(c), str(t)] for c, t in df.dtypes.items()]), vals)
 
+# %% ../nbs/01_schema.ipynb #8dec9690
 class Shop:
     "One dataset's canonical tables, with name, source and manifest; lazily loaded when read from a folder."
     def __init__(self, tables: dict|None = None,  # table name -> DataFrame (already canonical)
@@ -220,18 +276,6 @@ class Shop:
                  path: Path|None = None):  # folder the shop was loaded from
         self._tables, self.name, self.source, self.meta, self.path = dict(tables or {}), name, source, dict(meta or {}), path
         self._names = list(self._tables) if path is None else None
-
-    @classmethod
-    def from_tables(cls, tables: dict, name: str = 'shop', source: str|None = None, meta: dict|None = None, now=None) -> 'Shop':
-        "Coerce raw `tables` to canonical dtypes, validate them, and return a Shop (or raise `ValidationError`)."
-        coerced, problems = {}, []
-        for k, df in tables.items():
-            if df is None: continue
-            if k not in SCHEMA: problems.append(Problem(k, None, f"unknown table; expected some of {list(SCHEMA)}")); continue
-            coerced[k], ps = coerce_table(k, df); problems += ps
-        problems += validate_tables(coerced, now=now)
-        if problems: raise ValidationError(problems, source or name)
-        return cls({k: coerced[k] for k in SCHEMA if k in coerced}, name=name, source=source, meta=meta)
 
     @property
     def table_names(self) -> list:
@@ -257,58 +301,63 @@ class Shop:
         if not hasattr(self, '_manifest'): self._manifest = read_manifest(self.path)
         return self._manifest
 
-    def manifest(self) -> dict:
-        "Dataset name, source, schema version, row counts, per-table and overall content hashes."
-        if self.path is not None: return self.manifest_data
-        hashes = {k: table_hash(self[k]) for k in self.table_names}
-        return dict(name=self.name, source=self.source, schema_version=SCHEMA_VERSION, shopnb=shopnb_version(),
-                    created=datetime.now(timezone.utc).isoformat(timespec='seconds'), tables=list(self.table_names),
-                    rows={k: len(self[k]) for k in self.table_names}, table_hashes=hashes,
-                    content_hash=hash_bytes(*[f'{k}:{h};' for k, h in hashes.items()]), meta=self.meta)
-
-    @property
-    def content_hash(self) -> str:
-        "Hash of all tables' content: equal for equal data, whatever the machine."
-        return self.manifest_data['content_hash'] if self.path is not None else self.manifest()['content_hash']
-
-    def save(self, path) -> Path:
-        "Write the tables as Parquet plus `manifest.json` into `path`, atomically (the old folder is replaced only on success)."
-        path = Path(path); man = self.manifest()
-        with atomic_dir(path) as tmp:
-            for k in self.table_names: self[k].to_parquet(tmp/f'{k}.parquet', index=False)
-            (tmp/'manifest.json').write_text(json.dumps(man, indent=1, default=str))
-        return path
-
-    @classmethod
-    def load(cls, path) -> 'Shop':
-        "Open a saved shop folder; tables are read on first use."
-        path = Path(path)
-        man = read_manifest(path)
-        for k in man['tables']:
-            if not (path/f'{k}.parquet').exists(): raise ShopnbError(f"{path/f'{k}.parquet'}: missing, though listed in {path/'manifest.json'}")
-        shop = cls(name=man['name'], source=man.get('source'), meta=man.get('meta'), path=path)
-        shop._manifest = man
-        return shop
-
-    def connect(self, database: str = ':memory:'):
-        "A DuckDB connection with one view per table (over the Parquet files when on disk)."
-        import duckdb
-        con = duckdb.connect(database)
-        for k in self.table_names:
-            if self.path is not None and k not in self._tables:
-                con.execute(f"create view {k} as select * from read_parquet('{(self.path/f'{k}.parquet').as_posix()}')")
-            else: con.register(k, self[k])
-        return con
-
-    def validate(self, now=None) -> 'Shop':
-        "Validate all tables; raise `ValidationError` listing every problem, else return self."
-        problems = validate_tables({k: self[k] for k in self.table_names}, now=now)
-        if problems: raise ValidationError(problems, str(self.path or self.name))
-        return self
-
     def __repr__(self):
         rows = self.manifest_data['rows'] if self.path is not None else {k: len(self[k]) for k in self.table_names}
         return f"Shop({self.name!r}, " + ', '.join(f"{k}={v:,}" for k, v in rows.items()) + ')'
+
+# %% ../nbs/01_schema.ipynb #f600df0f
+@patch(cls_method=True)
+def from_tables(cls:Shop, tables: dict,  # table name -> raw DataFrame with canonical column names (None: left out)
+                name: str = 'shop',  # dataset name
+                source: str|None = None,  # where the data came from
+                meta: dict|None = None,  # anything else worth keeping in the manifest
+                now=None,  # timestamps after this are 'in the future' (default: now + 1 day)
+               ) -> Shop:
+    "Coerce raw `tables` to canonical dtypes, validate them, and return a Shop (or raise `ValidationError`)."
+    coerced, problems = {}, []
+    for k, df in tables.items():
+        if df is None: continue
+        if k not in SCHEMA: problems.append(Problem(k, None, f"unknown table; expected some of {list(SCHEMA)}")); continue
+        coerced[k], ps = coerce_table(k, df); problems += ps
+    problems += validate_tables(coerced, now=now)
+    if problems: raise ValidationError(problems, source or name)
+    return cls({k: coerced[k] for k in SCHEMA if k in coerced}, name=name, source=source, meta=meta)
+
+# %% ../nbs/01_schema.ipynb #665cfcc8
+@patch
+def manifest(self:Shop) -> dict:
+    "Dataset name, source, schema version, row counts, per-table and overall content hashes."
+    if self.path is not None: return self.manifest_data
+    hashes = {k: table_hash(self[k]) for k in self.table_names}
+    return dict(name=self.name, source=self.source, schema_version=SCHEMA_VERSION, shopnb=shopnb_version(),
+                created=datetime.now(timezone.utc).isoformat(timespec='seconds'), tables=list(self.table_names),
+                rows={k: len(self[k]) for k in self.table_names}, table_hashes=hashes,
+                content_hash=hash_bytes(*[f'{k}:{h};' for k, h in hashes.items()]), meta=self.meta)
+
+@patch(as_prop=True)
+def content_hash(self:Shop) -> str:
+    "Hash of all tables' content: equal for equal data, whatever the machine."
+    return self.manifest_data['content_hash'] if self.path is not None else self.manifest()['content_hash']
+
+@patch
+def save(self:Shop, path) -> Path:
+    "Write the tables as Parquet plus `manifest.json` into `path`, atomically (the old folder is replaced only on success)."
+    path = Path(path); man = self.manifest()
+    with atomic_dir(path) as tmp:
+        for k in self.table_names: self[k].to_parquet(tmp/f'{k}.parquet', index=False)
+        (tmp/'manifest.json').write_text(json.dumps(man, indent=1, default=str))
+    return path
+
+@patch(cls_method=True)
+def load(cls:Shop, path) -> 'Shop':
+    "Open a saved shop folder; tables are read on first use."
+    path = Path(path)
+    man = read_manifest(path)
+    for k in man['tables']:
+        if not (path/f'{k}.parquet').exists(): raise ShopnbError(f"{path/f'{k}.parquet'}: missing, though listed in {path/'manifest.json'}")
+    shop = cls(name=man['name'], source=man.get('source'), meta=man.get('meta'), path=path)
+    shop._manifest = man
+    return shop
 
 def read_manifest(path) -> dict:
     "The manifest of the shop folder `path`, with a clear error when it is not a shop."
@@ -322,6 +371,25 @@ def read_manifest(path) -> dict:
 def _read_parquet(f: Path) -> pd.DataFrame:
     try: return pd.read_parquet(f)
     except Exception as e: raise ShopnbError(f"{f}: cannot read Parquet file ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})") from None
+
+# %% ../nbs/01_schema.ipynb #833172db
+@patch
+def connect(self:Shop, database: str = ':memory:'):
+    "A DuckDB connection with one view per table (over the Parquet files when on disk)."
+    import duckdb
+    con = duckdb.connect(database)
+    for k in self.table_names:
+        if self.path is not None and k not in self._tables:
+            con.execute(f"create view {k} as select * from read_parquet('{(self.path/f'{k}.parquet').as_posix()}')")
+        else: con.register(k, self[k])
+    return con
+
+@patch
+def validate(self:Shop, now=None) -> 'Shop':
+    "Validate all tables; raise `ValidationError` listing every problem, else return self."
+    problems = validate_tables({k: self[k] for k in self.table_names}, now=now)
+    if problems: raise ValidationError(problems, str(self.path or self.name))
+    return self
 
 # %% ../nbs/01_schema.ipynb #d1677cc3
 SALE_STATUSES = ('completed',)  # the order statuses that count as a sale unless a caller says otherwise

@@ -4,23 +4,24 @@
 
 # %% ../nbs/30_sentiment.ipynb #98eb39f4
 from __future__ import annotations
-import os, json, copy, time, math
+import json, copy, time, math
 from pathlib import Path
 import numpy as np
 import pandas as pd
+from fastcore.basics import patch
+from sklearn.base import BaseEstimator
 from .core import (ShopnbError, get_logger, progress, seed_everything, resolve_model, load_transformer,
-                         get_device, set_threads, embed_texts, autocast, resolve_precision)
+                         set_threads, embed_texts, autocast, resolve_precision)
 
 _log = get_logger(__name__)
 
 # %% auto #0
-__all__ = ['TASKS', 'LABEL_NAMES', 'UNSPACED_SCRIPTS', 'SCRIPT_LANGUAGES', 'UNSPACED_RECIPE', 'POOLINGS', 'METHODS',
-           'review_text', 'rating_labels', 'sentiment_frame', 'split_frame', 'cap_frame', 'SentimentModel',
-           'MajorityClassifier', 'char_script', 'text_script', 'segment_words', 'TfidfClassifier', 'model_languages',
-           'unknown_token_share', 'language_note', 'EmbeddingClassifier', 'tune_logit_bias', 'checkpoint_pooling',
-           'TransformerClassifier', 'classification_metrics', 'evaluate', 'throughput', 'wilson_interval',
-           'sentiment_summary', 'separating_terms', 'confident_errors', 'calibration_table', 'make_model',
-           'fit_methods']
+__all__ = ['TASKS', 'LABEL_NAMES', 'UNSPACED_SCRIPTS', 'SCRIPT_LANGUAGES', 'UNSPACED_RECIPE', 'POOLINGS', 'MODELS', 'review_text',
+           'rating_labels', 'sentiment_frame', 'split_frame', 'cap_frame', 'SentimentModel', 'MajorityClassifier',
+           'char_script', 'text_script', 'segment_words', 'TfidfClassifier', 'model_languages', 'unknown_token_share',
+           'language_note', 'EmbeddingClassifier', 'tune_logit_bias', 'checkpoint_pooling', 'TransformerClassifier',
+           'classification_metrics', 'evaluate', 'throughput', 'wilson_interval', 'sentiment_summary',
+           'separating_terms', 'confident_errors', 'calibration_table', 'make_model', 'fit_methods']
 
 # %% ../nbs/30_sentiment.ipynb #cf7a4edc
 TASKS = ('binary', '3class')
@@ -158,14 +159,14 @@ def _check_model(name):
     if looks_local and not Path(s).expanduser().exists():
         raise ShopnbError(f"model path {s!r} does not exist: expected a local transformers model folder or a hub id like 'org/name'")
 
-class SentimentModel:
-    "Base class: `predict` is the class with the highest `predict_proba`."
-    classes_ = None
+class SentimentModel(BaseEstimator):
+    "Base class (a scikit-learn estimator): `predict` is the class with the highest `predict_proba`."
     def predict(self, texts):
         "Predicted class of each text."
-        return self.classes_[np.argmax(self.predict_proba(texts), axis=1)]
+        P = self.predict_proba(texts)
+        return self.classes_[np.argmax(P, axis=1)]
     def _check_fitted(self):
-        if self.classes_ is None: raise ShopnbError(f"{type(self).__name__} is not fitted; call fit(texts, labels) first")
+        if getattr(self, 'classes_', None) is None: raise ShopnbError(f"{type(self).__name__} is not fitted; call fit(texts, labels) first")
 
 class MajorityClassifier(SentimentModel):
     "Always predicts the most frequent training class (probabilities = training shares)."
@@ -335,7 +336,6 @@ class EmbeddingClassifier(SentimentModel):
                  class_weight=None,  # None or 'balanced'
                  seed: int = 0,  # random_state
                 ):
-        _check_model(model)
         self.model, self.C, self.max_length, self.batch_size, self.device = model, C, max_length, batch_size, device
         self.threads, self.cache, self.class_weight, self.seed = threads, cache, class_weight, seed
     def embed(self, texts):
@@ -343,6 +343,7 @@ class EmbeddingClassifier(SentimentModel):
         X = _as_texts(texts); memo = self.__dict__.setdefault('memo_', {})
         new = [t for t in dict.fromkeys(X) if t not in memo]
         if new:
+            _check_model(self.model)
             set_threads(self.threads)
             E = embed_texts(new, model=self.model, batch_size=self.batch_size, max_length=self.max_length, device=self.device, cache=self.cache)
             memo.update(zip(new, E))
@@ -466,10 +467,9 @@ def _load_classifier(name, pooling, k, device, names=None):
     kw = {} if names is None else dict(num_labels=k, id2label=dict(enumerate(names)), label2id={n: i for i, n in enumerate(names)}, ignore_mismatched_sizes=True)
     return load_transformer(name, transformers.AutoModelForSequenceClassification, device=device, **kw)
 
+# %% ../nbs/30_sentiment.ipynb #968fdccc
 class TransformerClassifier(SentimentModel):
     "A transformer encoder fine-tuned for review sentiment (bucketed dynamic padding, early stopping, save/load)."
-    quantized_ = False   # True on the int8 copies made by `quantized`
-    logit_bias_ = None   # per-class biases added to the logits (set by `tune_bias`)
     def __init__(self,
                  model: str|None = None,  # hub id or local folder (default: the offline MiniLM)
                  max_length: int = 128,  # truncation length in tokens
@@ -491,171 +491,207 @@ class TransformerClassifier(SentimentModel):
                  threads: int|None = None,  # CPU threads (None = SHOPNB_THREADS or all cores)
                  seed: int = 0,  # seed of initialisation, dropout and batch order
                 ):
-        _check_model(model)
         self.model, self.max_length, self.batch_size, self.epochs, self.lr = model, max_length, batch_size, epochs, lr
         self.weight_decay, self.warmup, self.evals_per_epoch, self.patience = weight_decay, warmup, evals_per_epoch, patience
-        self.class_weight, self.tune_bias, self.eval_batch_size, self.bucket = class_weight, tune_bias, eval_batch_size, bucket
-        if not 0 <= resample <= 1: raise ShopnbError(f"resample must be between 0 and 1, got {resample!r}")
-        self.resample = resample
-        resolve_precision(precision); self.precision = precision
-        if pooling not in POOLINGS: raise ShopnbError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
-        self.pooling = pooling
-        self.device, self.threads, self.seed = device, threads, seed
-        self.history_ = []
+        self.class_weight, self.resample, self.tune_bias, self.eval_batch_size, self.bucket = class_weight, resample, tune_bias, eval_batch_size, bucket
+        self.precision, self.pooling, self.device, self.threads, self.seed = precision, pooling, device, threads, seed
 
-    def _params(self):
-        return {k: getattr(self, k) for k in ('model', 'max_length', 'batch_size', 'epochs', 'lr', 'weight_decay', 'warmup', 'evals_per_epoch',
-                                              'patience', 'class_weight', 'resample', 'tune_bias', 'eval_batch_size', 'bucket', 'precision', 'pooling', 'seed')}
+    def _validate(self):
+        "Check the parameters (the first thing `fit` does)."
+        _check_model(self.model)
+        if not 0 <= self.resample <= 1: raise ShopnbError(f"resample must be between 0 and 1, got {self.resample!r}")
+        resolve_precision(self.precision)
+        if self.pooling not in POOLINGS: raise ShopnbError(f"pooling must be one of {POOLINGS}, got {self.pooling!r}")
+        if self.class_weight not in (None, 'balanced'): raise ShopnbError(f"class_weight must be None or 'balanced', got {self.class_weight!r}")
 
     def _encode(self, texts):
         return self.tokenizer_(_as_texts(texts), truncation=True, max_length=self.max_length, add_special_tokens=True)['input_ids']
 
-    def fit(self, texts, labels,
-            val_texts=None,  # validation texts for early stopping (None = no early stopping)
-            val_labels=None):  # validation labels
-        "Fine-tune on `texts`/`labels`, keeping the weights with the best validation macro-F1 when a validation set is given."
-        import torch, transformers
-        from sklearn.metrics import f1_score
-        X, y = _check_fit(texts, labels)
-        set_threads(self.threads); seed_everything(self.seed)
-        self.classes_ = np.unique(y); k = len(self.classes_)
-        yi = np.searchsorted(self.classes_, y)
-        names = [str(c) for c in self.classes_]
-        self.pooling_ = checkpoint_pooling(self.model) if self.pooling == 'auto' else self.pooling
-        verbosity = transformers.logging.get_verbosity(); transformers.logging.set_verbosity_error()   # the new head is expected to be missing
-        try: self.tokenizer_, self.model_ = _load_classifier(self.model, self.pooling_, k, self.device, names)
-        finally: transformers.logging.set_verbosity(verbosity)
-        m, dev = self.model_, self.model_.device
-        ids = self._encode(X); lens = np.array([len(t) for t in ids])
-        rng = np.random.default_rng(self.seed)
-        n_batches = math.ceil(len(ids) / self.batch_size)
-        total = int(round(self.epochs * n_batches))
-        self.history_, self.best_, self.logit_bias_ = [], None, None
-        has_val = val_texts is not None and len(val_texts) > 0
-        if self.tune_bias and not has_val: raise ShopnbError('tune_bias=True needs a validation set (val_texts, val_labels)')
-        if total <= 0: return self
-        if has_val:
-            Xv = _as_texts(val_texts); yv = np.asarray(list(val_labels))
-            if len(Xv) != len(yv): raise ShopnbError(f"val_texts and val_labels differ in length ({len(Xv)} vs {len(yv)})")
-            eval_at = set(np.unique(np.linspace(0, n_batches, max(1, self.evals_per_epoch) + 1)[1:].round().astype(int)).tolist())
-        w = None
-        if self.class_weight == 'balanced':
-            w = torch.tensor(len(yi) / (k * np.bincount(yi, minlength=k)), dtype=torch.float32, device=dev)
-        elif self.class_weight is not None: raise ShopnbError(f"class_weight must be None or 'balanced', got {self.class_weight!r}")
-        decay = [p for n, p in m.named_parameters() if p.requires_grad and not any(s in n for s in ('bias', 'LayerNorm', 'layernorm', 'norm.weight'))]
-        nodecay = [p for n, p in m.named_parameters() if p.requires_grad and all(p is not q for q in decay)]
-        opt = torch.optim.AdamW([{'params': decay, 'weight_decay': self.weight_decay}, {'params': nodecay, 'weight_decay': 0.0}], lr=self.lr,
-                                fused=dev.type in ('cpu', 'cuda'))
-        self.precision_ = resolve_precision(self.precision, dev)
-        sched = transformers.get_linear_schedule_with_warmup(opt, int(self.warmup * total), total)
-        loss_fn = torch.nn.CrossEntropyLoss(weight=w)
-        pad_id = self.tokenizer_.pad_token_id or 0
-        best, best_state, best_zv, bad, step, t0 = -1.0, None, None, 0, 0, time.perf_counter()
-        bar = progress(total=total, desc='fine-tuning')
-        done = False
-        for epoch in range(math.ceil(self.epochs)):
-            m.train()
-            idx = _class_sample(yi, self.resample, rng)   # the epoch's examples (all of them, once, when resample=0)
-            for bi, b in enumerate((idx[b] for b in _length_batches(lens[idx], self.batch_size, rng, self.bucket)), start=1):
-                Xb, Mb = _pad([ids[i] for i in b], pad_id)
-                with autocast(self.precision_, dev): logits = m(input_ids=Xb.to(dev), attention_mask=Mb.to(dev)).logits
-                loss = loss_fn(logits.float(), torch.as_tensor(yi[b], device=dev))
-                opt.zero_grad(set_to_none=True); loss.backward()
-                torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0)
-                opt.step(); sched.step(); step += 1
-                rec = {'step': step, 'epoch': epoch + bi / n_batches, 'train_loss': float(loss.detach()), 'seconds': time.perf_counter() - t0}
-                bar.update(1); bar.set_postfix(loss=f"{rec['train_loss']:.3f}")
-                if has_val and (bi in eval_at or step == total):
-                    zv = self.predict_logits(Xv)   # leaves the model in training mode
-                    rec['val_macro_f1'] = float(f1_score(yv, self.classes_[zv.argmax(1)], average='macro'))
-                    if rec['val_macro_f1'] > best:
-                        best, bad, best_zv = rec['val_macro_f1'], 0, zv
-                        best_state = {n: t.detach().clone() for n, t in m.state_dict().items()}
-                        self.best_ = {'step': step, 'val_macro_f1': best}
-                    else: bad += 1
-                    _log.info(f"step {step}/{total}: val macro-F1 {rec['val_macro_f1']:.4f} (best {best:.4f})")
-                self.history_.append(rec)
-                if step >= total or (has_val and bad >= self.patience): done = True; break
-            if done: break
-        bar.close()
-        if best_state is not None: m.load_state_dict(best_state)
-        m.eval()
-        if self.tune_bias:
-            self.logit_bias_ = tune_logit_bias(yv, best_zv, self.classes_)   # on the kept weights' validation logits
-            self.best_ = {**self.best_, 'logit_bias': self.logit_bias_.tolist(),
-                          'val_macro_f1_biased': float(f1_score(yv, self.classes_[(best_zv + self.logit_bias_).argmax(1)], average='macro'))}
-        self.fit_seconds_ = time.perf_counter() - t0
-        return self
+# %% ../nbs/30_sentiment.ipynb #a541ce6c
+@patch
+def _prepare(self: TransformerClassifier, y):
+    "Set the classes, pooling, tokenizer and a model with a fresh head for labels `y`; return the labels as class indices."
+    import transformers
+    self.classes_ = np.unique(y)
+    names = [str(c) for c in self.classes_]
+    self.pooling_ = checkpoint_pooling(self.model) if self.pooling == 'auto' else self.pooling
+    verbosity = transformers.logging.get_verbosity(); transformers.logging.set_verbosity_error()   # the new head is expected to be missing
+    try: self.tokenizer_, self.model_ = _load_classifier(self.model, self.pooling_, len(self.classes_), self.device, names)
+    finally: transformers.logging.set_verbosity(verbosity)
+    self.history_, self.best_, self.logit_bias_, self.quantized_ = [], None, None, False
+    return np.searchsorted(self.classes_, y)
 
-    def predict_logits(self, texts,
-                       batch_size: int|None = None,  # texts per forward pass (default eval_batch_size)
-                       sort: bool = True,  # length-sort texts so each batch pads little
-                       pad_to: int|None = None,  # pad every batch to this length (None = dynamic padding)
-                       precision: str|None = None,  # 'auto', 'bf16' or 'fp32' (None = the model's `precision`; int8 copies run fp32)
-                      ) -> np.ndarray:
-        "Raw logits, computed in batches under `torch.inference_mode`."
-        import torch
-        self._check_fitted()
-        ids = self._encode(texts); bs = batch_size or self.eval_batch_size
-        lens = np.array([len(t) for t in ids])
-        batches = _length_batches(lens, bs) if sort else [np.arange(i, min(i + bs, len(ids))) for i in range(0, len(ids), bs)]
-        m = self.model_; dev = next(m.parameters()).device if any(True for _ in m.parameters()) else torch.device('cpu')
-        out = np.zeros((len(ids), len(self.classes_)), dtype=np.float32)
-        was_training = m.training; m.eval()
-        prec = 'fp32' if self.quantized_ else resolve_precision(precision or self.precision, dev)
-        with torch.inference_mode(), autocast(prec, dev):
-            for b in progress(batches, desc='scoring', total=len(batches)):
-                if not len(b): continue
-                Xb, Mb = _pad([ids[i] for i in b], self.tokenizer_.pad_token_id or 0, pad_to)
-                out[b] = m(input_ids=Xb.to(dev), attention_mask=Mb.to(dev)).logits.float().cpu().numpy()
-        if was_training: m.train()
-        return out
+@patch
+def _optimizer(self: TransformerClassifier, total: int):
+    "AdamW (fused where available; no weight decay on biases and norms) and its linear warm-up and decay over `total` steps."
+    import torch, transformers
+    m = self.model_
+    decay = [p for n, p in m.named_parameters() if p.requires_grad and not any(s in n for s in ('bias', 'LayerNorm', 'layernorm', 'norm.weight'))]
+    nodecay = [p for n, p in m.named_parameters() if p.requires_grad and all(p is not q for q in decay)]
+    opt = torch.optim.AdamW([{'params': decay, 'weight_decay': self.weight_decay}, {'params': nodecay, 'weight_decay': 0.0}], lr=self.lr,
+                            fused=m.device.type in ('cpu', 'cuda'))
+    return opt, transformers.get_linear_schedule_with_warmup(opt, int(self.warmup * total), total)
 
-    def predict_proba(self, texts, **kwargs):
-        "Class probabilities: softmax of `predict_logits` (plus `logit_bias_` when tuned)."
-        z = self.predict_logits(texts, **kwargs)
-        if self.logit_bias_ is not None: z = z + np.asarray(self.logit_bias_, dtype=z.dtype)
-        z = z - z.max(1, keepdims=True)
-        p = np.exp(z); return p / p.sum(1, keepdims=True)
+@patch
+def _loss(self: TransformerClassifier, yi):
+    "Cross-entropy, weighted by inverse class frequency when `class_weight='balanced'`."
+    import torch
+    k = len(self.classes_)
+    w = (torch.tensor(len(yi) / (k * np.bincount(yi, minlength=k)), dtype=torch.float32, device=self.model_.device)
+         if self.class_weight == 'balanced' else None)
+    return torch.nn.CrossEntropyLoss(weight=w)
 
-    def quantized(self,
-                  per_channel: bool = True,  # one weight scale per output row (False: one per matrix, coarser)
-                 ):
-        "A copy whose linear layers are int8 dynamically quantized (CPU inference only)."
-        import torch, warnings
-        self._check_fitted()
-        q = copy.copy(self)
-        m = copy.deepcopy(self.model_).to('cpu').eval()
-        from torch.ao.quantization import quantize_dynamic, per_channel_dynamic_qconfig, default_dynamic_qconfig
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            q.model_ = quantize_dynamic(m, {torch.nn.Linear: per_channel_dynamic_qconfig if per_channel else default_dynamic_qconfig}, dtype=torch.qint8)
-        q.quantized_ = True
-        return q
+@patch
+def _step(self: TransformerClassifier, Xb, Mb, yb, opt, sched, loss_fn) -> float:
+    "One update on a padded batch (autocast, gradient clipping at 1, scheduler step); returns the loss."
+    import torch
+    m = self.model_; dev = m.device
+    with autocast(self.precision_, dev): logits = m(input_ids=Xb.to(dev), attention_mask=Mb.to(dev)).logits
+    loss = loss_fn(logits.float(), torch.as_tensor(yb, device=dev))
+    opt.zero_grad(set_to_none=True); loss.backward()
+    torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0)
+    opt.step(); sched.step()
+    return float(loss.detach())
 
-    def save(self, path):
-        "Write the fine-tuned model, its tokenizer and shopnb's settings to the folder `path`."
-        self._check_fitted()
-        p = Path(path); p.mkdir(parents=True, exist_ok=True)
-        self.model_.save_pretrained(p); self.tokenizer_.save_pretrained(p)
-        (p/_SETTINGS).write_text(json.dumps({'params': self._params(), 'classes': self.classes_.tolist(), 'pooling': self.pooling_,
-                                             'logit_bias': None if self.logit_bias_ is None else list(map(float, self.logit_bias_)),
-                                             'history': self.history_, 'best': self.best_}, default=str))
-        return p
+@patch
+def _val_score(self: TransformerClassifier, Xv, yv):
+    "Validation logits and macro-F1 (leaves the model in training mode)."
+    from sklearn.metrics import f1_score
+    zv = self.predict_logits(Xv)
+    return zv, float(f1_score(yv, self.classes_[zv.argmax(1)], average='macro'))
 
-    @classmethod
-    def load(cls, path, device: str|None = None, threads: int|None = None):
-        "Restore a classifier written by `save`."
-        p = Path(path)
-        if not (p/_SETTINGS).exists(): raise ShopnbError(f"{p} is not a saved sentiment model folder (no {_SETTINGS})")
-        s = json.loads((p/_SETTINGS).read_text())
-        obj = cls(**{**s['params'], 'model': None, 'device': device, 'threads': threads})
-        obj.model = str(p.resolve()); obj.classes_ = np.array(s['classes']); obj.history_ = s.get('history', []); obj.best_ = s.get('best')
-        obj.pooling_ = s.get('pooling', 'cls')
-        if s.get('logit_bias') is not None: obj.logit_bias_ = np.array(s['logit_bias'])
-        set_threads(threads)
-        obj.tokenizer_, obj.model_ = _load_classifier(obj.model, obj.pooling_, len(obj.classes_), device)
-        return obj
+# %% ../nbs/30_sentiment.ipynb #b3fae70b
+@patch
+def predict_logits(self: TransformerClassifier, texts,
+                   batch_size: int|None = None,  # texts per forward pass (default eval_batch_size)
+                   sort: bool = True,  # length-sort texts so each batch pads little
+                   pad_to: int|None = None,  # pad every batch to this length (None = dynamic padding)
+                   precision: str|None = None,  # 'auto', 'bf16' or 'fp32' (None = the model's `precision`; int8 copies run fp32)
+                  ) -> np.ndarray:
+    "Raw logits, computed in batches under `torch.inference_mode`."
+    import torch
+    self._check_fitted()
+    ids = self._encode(texts); bs = batch_size or self.eval_batch_size
+    lens = np.array([len(t) for t in ids])
+    batches = _length_batches(lens, bs) if sort else [np.arange(i, min(i + bs, len(ids))) for i in range(0, len(ids), bs)]
+    m = self.model_; dev = next(m.parameters()).device if any(True for _ in m.parameters()) else torch.device('cpu')
+    out = np.zeros((len(ids), len(self.classes_)), dtype=np.float32)
+    was_training = m.training; m.eval()
+    prec = 'fp32' if self.quantized_ else resolve_precision(precision or self.precision, dev)
+    with torch.inference_mode(), autocast(prec, dev):
+        for b in progress(batches, desc='scoring', total=len(batches)):
+            if not len(b): continue
+            Xb, Mb = _pad([ids[i] for i in b], self.tokenizer_.pad_token_id or 0, pad_to)
+            out[b] = m(input_ids=Xb.to(dev), attention_mask=Mb.to(dev)).logits.float().cpu().numpy()
+    if was_training: m.train()
+    return out
+
+@patch
+def predict_proba(self: TransformerClassifier, texts, **kwargs):
+    "Class probabilities: softmax of `predict_logits` (plus `logit_bias_` when tuned)."
+    z = self.predict_logits(texts, **kwargs)
+    if self.logit_bias_ is not None: z = z + np.asarray(self.logit_bias_, dtype=z.dtype)
+    z = z - z.max(1, keepdims=True)
+    p = np.exp(z); return p / p.sum(1, keepdims=True)
+
+# %% ../nbs/30_sentiment.ipynb #b6ac142c
+@patch
+def fit(self: TransformerClassifier, texts, labels,
+        val_texts=None,  # validation texts for early stopping (None = no early stopping)
+        val_labels=None):  # validation labels
+    "Fine-tune on `texts`/`labels`, keeping the weights with the best validation macro-F1 when a validation set is given."
+    from sklearn.metrics import f1_score
+    self._validate()
+    X, y = _check_fit(texts, labels)
+    has_val = val_texts is not None and len(val_texts) > 0
+    if self.tune_bias and not has_val: raise ShopnbError('tune_bias=True needs a validation set (val_texts, val_labels)')
+    if has_val:
+        Xv = _as_texts(val_texts); yv = np.asarray(list(val_labels))
+        if len(Xv) != len(yv): raise ShopnbError(f"val_texts and val_labels differ in length ({len(Xv)} vs {len(yv)})")
+    set_threads(self.threads); seed_everything(self.seed)
+    yi = self._prepare(y); m = self.model_
+    ids = self._encode(X); lens = np.array([len(t) for t in ids])
+    rng = np.random.default_rng(self.seed)
+    n_batches = math.ceil(len(ids) / self.batch_size)
+    total = int(round(self.epochs * n_batches))
+    if total <= 0: return self
+    eval_at = set(np.unique(np.linspace(0, n_batches, max(1, self.evals_per_epoch) + 1)[1:].round().astype(int)).tolist()) if has_val else set()
+    opt, sched = self._optimizer(total); loss_fn = self._loss(yi)
+    self.precision_ = resolve_precision(self.precision, m.device)
+    pad_id = self.tokenizer_.pad_token_id or 0
+    best, best_state, best_zv, bad, step, t0 = -1.0, None, None, 0, 0, time.perf_counter()
+    bar = progress(total=total, desc='fine-tuning'); done = False
+    for epoch in range(math.ceil(self.epochs)):
+        m.train()
+        idx = _class_sample(yi, self.resample, rng)   # the epoch's examples (all of them, once, when resample=0)
+        for bi, b in enumerate((idx[b] for b in _length_batches(lens[idx], self.batch_size, rng, self.bucket)), start=1):
+            loss = self._step(*_pad([ids[i] for i in b], pad_id), yi[b], opt, sched, loss_fn); step += 1
+            rec = {'step': step, 'epoch': epoch + bi / n_batches, 'train_loss': loss, 'seconds': time.perf_counter() - t0}
+            bar.update(1); bar.set_postfix(loss=f"{loss:.3f}")
+            if has_val and (bi in eval_at or step == total):
+                zv, rec['val_macro_f1'] = self._val_score(Xv, yv)
+                if rec['val_macro_f1'] > best:
+                    best, bad, best_zv = rec['val_macro_f1'], 0, zv
+                    best_state = {n: t.detach().clone() for n, t in m.state_dict().items()}
+                    self.best_ = {'step': step, 'val_macro_f1': best}
+                else: bad += 1
+                _log.info(f"step {step}/{total}: val macro-F1 {rec['val_macro_f1']:.4f} (best {best:.4f})")
+            self.history_.append(rec)
+            if step >= total or (has_val and bad >= self.patience): done = True; break
+        if done: break
+    bar.close()
+    if best_state is not None: m.load_state_dict(best_state)
+    m.eval()
+    if self.tune_bias:
+        self.logit_bias_ = tune_logit_bias(yv, best_zv, self.classes_)   # on the kept weights' validation logits
+        self.best_ = {**self.best_, 'logit_bias': self.logit_bias_.tolist(),
+                      'val_macro_f1_biased': float(f1_score(yv, self.classes_[(best_zv + self.logit_bias_).argmax(1)], average='macro'))}
+    self.fit_seconds_ = time.perf_counter() - t0
+    return self
+
+# %% ../nbs/30_sentiment.ipynb #78d15d21
+@patch
+def quantized(self: TransformerClassifier,
+              per_channel: bool = True,  # one weight scale per output row (False: one per matrix, coarser)
+             ):
+    "A copy whose linear layers are int8 dynamically quantized (CPU inference only)."
+    import torch, warnings
+    self._check_fitted()
+    q = copy.copy(self)
+    m = copy.deepcopy(self.model_).to('cpu').eval()
+    from torch.ao.quantization import quantize_dynamic, per_channel_dynamic_qconfig, default_dynamic_qconfig
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        q.model_ = quantize_dynamic(m, {torch.nn.Linear: per_channel_dynamic_qconfig if per_channel else default_dynamic_qconfig}, dtype=torch.qint8)
+    q.quantized_ = True
+    return q
+
+# %% ../nbs/30_sentiment.ipynb #c4b171e6
+@patch
+def save(self: TransformerClassifier, path):
+    "Write the fine-tuned model, its tokenizer and shopnb's settings to the folder `path`."
+    self._check_fitted()
+    p = Path(path); p.mkdir(parents=True, exist_ok=True)
+    self.model_.save_pretrained(p); self.tokenizer_.save_pretrained(p)
+    params = {k: v for k, v in self.get_params().items() if k not in ('device', 'threads')}
+    (p/_SETTINGS).write_text(json.dumps({'params': params, 'classes': self.classes_.tolist(), 'pooling': self.pooling_,
+                                         'logit_bias': None if self.logit_bias_ is None else list(map(float, self.logit_bias_)),
+                                         'history': self.history_, 'best': self.best_}, default=str))
+    return p
+
+@patch(cls_method=True)
+def load(cls: TransformerClassifier, path, device: str|None = None, threads: int|None = None):
+    "Restore a classifier written by `save`."
+    p = Path(path)
+    if not (p/_SETTINGS).exists(): raise ShopnbError(f"{p} is not a saved sentiment model folder (no {_SETTINGS})")
+    s = json.loads((p/_SETTINGS).read_text())
+    obj = cls(**{**s['params'], 'model': str(p.resolve()), 'device': device, 'threads': threads})
+    obj.classes_ = np.array(s['classes']); obj.history_ = s.get('history', []); obj.best_ = s.get('best')
+    obj.pooling_ = s.get('pooling', 'cls'); obj.quantized_ = False
+    obj.logit_bias_ = None if s.get('logit_bias') is None else np.array(s['logit_bias'])
+    set_threads(threads)
+    obj.tokenizer_, obj.model_ = _load_classifier(obj.model, obj.pooling_, len(obj.classes_), device)
+    return obj
 
 # %% ../nbs/30_sentiment.ipynb #30648422
 def classification_metrics(y_true,  # true labels
@@ -775,17 +811,17 @@ def calibration_table(y_true, proba_pos,  # binary labels (0/1) and predicted pr
     return df.reset_index()
 
 # %% ../nbs/30_sentiment.ipynb #976ac428
-METHODS = ('majority', 'tfidf', 'frozen', 'finetune')
+MODELS = {'majority': MajorityClassifier, 'tfidf': TfidfClassifier, 'frozen': EmbeddingClassifier, 'finetune': TransformerClassifier}
 
-def make_model(method: str,  # one of METHODS
-               **kwargs):  # passed to the model's constructor
-    "A fresh model for `method`: 'majority', 'tfidf', 'frozen' (embeddings + LR) or 'finetune'."
-    cls = {'majority': MajorityClassifier, 'tfidf': TfidfClassifier, 'frozen': EmbeddingClassifier, 'finetune': TransformerClassifier}
-    if method not in cls: raise ShopnbError(f"method must be one of {METHODS}, got {method!r}")
-    return cls[method](**kwargs)
+def make_model(name: str,  # one of `MODELS`: 'majority', 'tfidf', 'frozen' (embeddings + LR) or 'finetune'
+               **params):  # passed to the model's constructor
+    "An unfitted sentiment model by name."
+    if name not in MODELS: raise ShopnbError(f"unknown sentiment model {name!r}; choose from {sorted(MODELS)}")
+    try: return MODELS[name](**params)
+    except TypeError as e: raise ShopnbError(f"sentiment model {name!r}: bad parameters {params} ({e})") from None
 
 def fit_methods(split: dict,  # {'train', 'val', 'test'} frames from `split_frame`
-                methods=METHODS,  # methods to fit
+                methods=tuple(MODELS),  # names of the models to fit
                 params: dict|None = None,  # {method: constructor kwargs}
                ) -> tuple[pd.DataFrame, dict]:
     "Fit each method on the split's train (fine-tune: early stopping on val) and evaluate on test: (metrics table, fitted models)."

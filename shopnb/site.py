@@ -13,7 +13,7 @@ from .render import read_json, html_text, metric_label
 # %% auto #0
 __all__ = ['HISTORY_LEN', 'compare_runs', 'changes_text', 'append_history', 'svg_chart', 'key_metrics', 'build_index']
 
-# %% ../nbs/52_site.ipynb #7a8bb193
+# %% ../nbs/52_site.ipynb #aa01716e
 _INDEX_CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1f2328;background:#f6f8fa}
 main{max-width:1200px;margin:0 auto;padding:24px;box-sizing:border-box}h1{margin:0 0 4px}.sub{color:#57606a;margin:0 0 24px}
@@ -67,6 +67,7 @@ def append_history(f: Path, doc: dict, n: int = HISTORY_LEN) -> list:
     tmp = f.with_name(f'.{f.name}.tmp-{os.getpid()}'); tmp.write_text(json.dumps(hist, default=str)); tmp.replace(f)
     return hist
 
+# %% ../nbs/52_site.ipynb #b0627c41
 def svg_chart(xs: list, ys: list, title: str = '', width: int = 300, height: int = 110, spark: bool = False) -> str:
     "A small self-contained SVG line chart of `ys` over the labels `xs` (a sparkline without axes text when `spark`)."
     pts = [(str(x), float(y)) for x, y in zip(xs, ys) if _num(y)]
@@ -116,6 +117,7 @@ def key_metrics(doc: dict, n: int = 8) -> list:
     return keys or list(itertools.islice((k for k, v in m.items() if isinstance(v, (int, float, str)) and not isinstance(v, bool)
                                           and (not isinstance(v, str) or len(v) <= 40)), n))
 
+# %% ../nbs/52_site.ipynb #d8a75b9f
 def _card(rep: str, slug: str, latest: dict, ok: dict|None, bad: dict|None, varying: list, history: list) -> str:
     "One run's card on the index: status, varying parameters, key figures with their change, what changed, links."
     state = latest.get('status')
@@ -163,6 +165,7 @@ def _grid_chart(rows: list, varying: list) -> str:
     label = (oks[0][1].get('metrics_label') or {}).get(fig) or metric_label(fig)
     return '<div class="grid-chart">' + svg_chart([_fmt_metric(x) for x, _ in pts], [y for _, y in pts], title=f'{label} by {k}') + '</div>'
 
+# %% ../nbs/52_site.ipynb #dbcb9a94
 def build_index(out=None, reports=None) -> Path:
     "Write `out/index.html`: per report, a card per run (key figures, what changed since the previous run, history), and a chart across a parameter grid; returns its path."
     from shopnb.reports import report_title

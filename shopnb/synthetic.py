@@ -6,7 +6,7 @@
 from __future__ import annotations
 import inspect, random, time
 import numpy as np, pandas as pd
-from .core import ShopnbError, get_logger
+from .core import ShopnbError, get_logger, jsonable
 from .schema import Shop
 
 # %% auto #0
@@ -269,7 +269,7 @@ def _baskets(rng, cust, k, t, cu, pr, sampler, chain_prob, repeat_prob, max_item
         last_cons[c] = np.where(lc >= 0, lc, last_cons[c])
     return items, how, z
 
-# %% ../nbs/03_synthetic.ipynb #9002f65a
+# %% ../nbs/03_synthetic.ipynb #c07629e3
 def _gaps(rng, n, mean_s, lo, hi):
     "Seconds between events: exponential, clipped to [lo, hi]."
     return np.clip(rng.exponential(mean_s, n), lo, hi) / 86400
@@ -304,6 +304,7 @@ def _buying_sessions(rng, o_cust, o_t, items, pr, sampler, pre_browse, chain_vie
               ts=np.r_[ts, o_t[o]], seq=np.r_[np.arange(len(ses)), len(ses) + np.arange(nr)])
     return ev, start, o_t.copy()
 
+# %% ../nbs/03_synthetic.ipynb #49665f36
 def _session_offsets(ses, gap):
     "Cumulative time since the session start of each event (events sorted by session)."
     c = np.cumsum(gap)
@@ -481,12 +482,12 @@ def _reviews(rng, o_t, status, items, pr, cu, o_cust, days, review_prob, returne
     return dict(order=o[srt], product=prod[srt], ts=ts[srt], rating=rating[srt],
                 title=[tt[i][0] for i in srt], text=[tt[i][1] for i in srt])
 
-# %% ../nbs/03_synthetic.ipynb #0373b9f4
+# %% ../nbs/03_synthetic.ipynb #2b970e2b
 def _ids(prefix, n):
     w = len(str(max(n, 1)))
     return np.array([f'{prefix}{i + 1:0{w}d}' for i in range(n)], dtype=object)
 
-def _ts(start, t):
+def _days_ts(start, t):
     "Float days since `start` -> datetime64[us]."
     return np.datetime64(pd.Timestamp(start), 'us') + np.round(np.asarray(t) * 86_400e6).astype('int64').astype('timedelta64[us]')
 
@@ -505,6 +506,72 @@ def _resolve_overlaps(cust, start, end, buying, min_gap_min):
         keep[drop[~buying[drop]]] = False
         if buying[drop].all(): return keep  # only order sessions clash: leave them
 
+# %% ../nbs/03_synthetic.ipynb #65c6f63a
+def _statuses(rng, items, quality, cancel_rate, return_rate):
+    "Order statuses: cancelled at `cancel_rate`, returned more often when the order's worst product is of low quality."
+    qmin = np.where(items >= 0, quality[np.maximum(items, 0)], np.inf).min(1)
+    u = rng.random(len(items))
+    return np.where(u < cancel_rate, 'cancelled',
+                    np.where(u < cancel_rate + return_rate * 2 / (1 + np.exp(qmin)), 'returned', 'completed')).astype(object)
+
+def _sessions(g_buy, g_brw, cu, o_cust, o_t, items, m, pr, sampler, k):
+    "Buying and browsing sessions without overlaps, numbered by start: (session customers, kept sessions in order, event sessions, events, event order)."
+    n_ord = len(o_t)
+    ev_b, s_b, e_b = _buying_sessions(g_buy, o_cust, o_t, items, pr, sampler, k['pre_browse'], k['chain_view_prob'], k['dwell_s'], k['max_session_min'])
+    ev_n, c_n, s_n, e_n = _browsing_sessions(g_brw, cu, o_cust, o_t, k['days'], m, pr, sampler, k['browse_ratio'], k['browse_base'], k['browse_tail'],
+                                             k['mean_views'], k['max_views'], k['cart_prob'], k['same_cat_prob'], k['chain_view_prob'], k['dwell_s'], k['max_session_min'])
+    s_cust = np.r_[o_cust, c_n]; s_start = np.r_[s_b, s_n]; s_end = np.r_[e_b, e_n]
+    s_buy = np.r_[np.ones(n_ord, bool), np.zeros(len(c_n), bool)]
+    keep = _resolve_overlaps(s_cust, s_start, s_end, s_buy, 30.5) & (s_end < k['days']) & (s_start >= 0)
+    keep[:n_ord] = True
+    ses = np.r_[ev_b['session'], ev_n['session'] + n_ord]
+    ev = {c: np.r_[ev_b[c], ev_n[c]] for c in ('product', 'etype', 'ts')}
+    ev['seq'] = np.r_[ev_b['seq'], ev_n['seq'] + len(ev_b['seq'])]
+    ek = keep[ses]
+    ses, ev = ses[ek], {c: v[ek] for c, v in ev.items()}
+    kept = np.flatnonzero(keep)
+    s_order = kept[np.lexsort((kept, s_start[kept]))]
+    sid = np.full(len(keep), -1); sid[s_order] = np.arange(len(s_order))
+    ses = sid[ses]
+    return s_cust, s_order, ses, ev, np.lexsort((ev['seq'], ses, ev['ts']))
+
+# %% ../nbs/03_synthetic.ipynb #331416e8
+def _tables(g_tab, start, pr, o_cust, o_t, status, items, sessions, rv, n_customers) -> dict:
+    "The six canonical tables from the simulated arrays (`sessions` as returned by `_sessions`)."
+    s_cust, s_order, ses, ev, eo = sessions
+    cid, pid, oid = _ids('C', n_customers), _ids('P', len(pr['price'])), _ids('O', len(o_t))
+    cats = np.array(pr['cats'], dtype=object)
+    first = np.full(n_customers, np.inf); np.minimum.at(first, o_cust, o_t)
+    customers = pd.DataFrame({'customer_id': cid,
+                              'country': g_tab.choice(np.array(list(COUNTRIES), dtype=object), n_customers, p=np.array(list(COUNTRIES.values())) / sum(COUNTRIES.values())),
+                              'signup_ts': _days_ts(start, first - g_tab.uniform(1, 20, n_customers) / 1440)})
+    products = pd.DataFrame({'product_id': pid, 'category': cats[pr['cat']], 'price': pr['price'],
+                             'title': pr['title'], 'description': pr['desc']})
+    orders = pd.DataFrame({'order_id': oid, 'customer_id': cid[o_cust], 'ts': _days_ts(start, o_t), 'status': status})
+    io, ij = np.nonzero(items >= 0); ip = items[io, ij]
+    uq = g_tab.random(len(ip))
+    qty = 1 + (pr['consumable'][ip] & (uq < 0.3)) + (pr['consumable'][ip] & (uq < 0.1)) + (uq > 0.96)
+    order_items = pd.DataFrame({'order_id': oid[io], 'product_id': pid[ip], 'quantity': qty.astype('int64'),
+                                'unit_price': pr['price'][ip]})
+    events = pd.DataFrame({'user_id': cid[s_cust[s_order]][ses[eo]],
+                           'ts': _days_ts(start, ev['ts'][eo]), 'event_type': EVENT_CODES[ev['etype'][eo]],
+                           'product_id': pid[ev['product'][eo]], 'session_id': _ids('S', len(s_order))[ses[eo]],
+                           'category': cats[pr['cat'][ev['product'][eo]]]})
+    reviews = pd.DataFrame({'review_id': _ids('R', len(rv['order'])), 'product_id': pid[rv['product']],
+                            'customer_id': cid[o_cust[rv['order']]], 'ts': _days_ts(start, rv['ts']), 'rating': rv['rating'].astype('int64'),
+                            'title': rv['title'], 'text': rv['text'], 'language': 'en'})
+    return dict(customers=customers, products=products, orders=orders, order_items=order_items, events=events, reviews=reviews)
+
+def _truth(pr, how, r, alpha, a, b, gg_p, gg_q, gg_gamma) -> dict:
+    "The planted ground truth kept in the manifest: model parameters, chains, consumables, product quality, order origins."
+    pid = _ids('P', len(pr['price']))
+    return dict(time_unit='day', bgnbd=dict(r=r, alpha=alpha, a=a, b=b), gamma_gamma=dict(p=gg_p, q=gg_q, gamma=gg_gamma),
+                chains=[[str(pid[x]) for x in ch] for ch in pr['chains']],
+                consumables=[str(x) for x in pid[pr['consumable']]],
+                product_quality={str(p_): round(float(q_), 4) for p_, q_ in zip(pid, pr['quality'])},
+                order_origin={'affinity': int((how == 0).sum()), 'chain': int((how == 1).sum()), 'repeat': int((how == 2).sum())})
+
+# %% ../nbs/03_synthetic.ipynb #c668e2c1
 def synthetic(seed: int = 0,  # random seed: the shop is a pure function of the seed and the knobs below
               n_customers: int = 2000,  # customers (every one buys at least once: acquisition = first order)
               n_products: int = 400,  # products in the catalogue
@@ -570,68 +637,17 @@ def synthetic(seed: int = 0,  # random seed: the shop is a pure function of the 
     items, how, z = _baskets(g_bas, o_cust, _cumcount(o_cust), o_t, cu, pr, sampler, chain_prob, repeat_prob, max_items)
     perm = np.argsort(o_t, kind='stable')
     o_cust, o_t, items, how = o_cust[perm], o_t[perm], items[perm], how[perm]
-    n_ord = len(o_t)
-    qmin = np.where(items >= 0, pr['quality'][np.maximum(items, 0)], np.inf).min(1)
-    u = g_ord.random(n_ord)
-    status = np.where(u < cancel_rate, 'cancelled',
-                      np.where(u < cancel_rate + return_rate * 2 / (1 + np.exp(qmin)), 'returned', 'completed')).astype(object)
-    # sessions and events
-    ev_b, s_b, e_b = _buying_sessions(g_buy, o_cust, o_t, items, pr, sampler, pre_browse, chain_view_prob, dwell_s, max_session_min)
-    ev_n, c_n, s_n, e_n = _browsing_sessions(g_brw, cu, o_cust, o_t, days, m, pr, sampler, browse_ratio, browse_base, browse_tail,
-                                             mean_views, max_views, cart_prob, same_cat_prob, chain_view_prob, dwell_s, max_session_min)
-    s_cust = np.r_[o_cust, c_n]; s_start = np.r_[s_b, s_n]; s_end = np.r_[e_b, e_n]
-    s_buy = np.r_[np.ones(n_ord, bool), np.zeros(len(c_n), bool)]
-    keep = _resolve_overlaps(s_cust, s_start, s_end, s_buy, 30.5) & (s_end < days) & (s_start >= 0)
-    keep[:n_ord] = True
-    ses = np.r_[ev_b['session'], ev_n['session'] + n_ord]
-    ev = {k: np.r_[ev_b[k], ev_n[k]] for k in ('product', 'etype', 'ts')}
-    ev['seq'] = np.r_[ev_b['seq'], ev_n['seq'] + len(ev_b['seq'])]
-    ek = keep[ses]
-    ses, ev = ses[ek], {k: v[ek] for k, v in ev.items()}
-    kept = np.flatnonzero(keep)
-    s_order = kept[np.lexsort((kept, s_start[kept]))]
-    sid = np.full(len(keep), -1); sid[s_order] = np.arange(len(s_order))
-    ses = sid[ses]
-    eo = np.lexsort((ev['seq'], ses, ev['ts']))
-    # reviews
+    status = _statuses(g_ord, items, pr['quality'], cancel_rate, return_rate)
+    sessions = _sessions(g_buy, g_brw, cu, o_cust, o_t, items, m, pr, sampler, knobs)
     rv = _reviews(g_rev, o_t, status, items, pr, cu, o_cust, days, review_prob, returned_review_prob, quality_weight,
                   customer_sd, noise_sd, rating_cuts, typo_rate)
-    # tables
-    cid, pid, oid = _ids('C', n_customers), _ids('P', n_products), _ids('O', n_ord)
-    cats = np.array(pr['cats'], dtype=object)
-    first = np.full(n_customers, np.inf); np.minimum.at(first, o_cust, o_t)
-    customers = pd.DataFrame({'customer_id': cid,
-                              'country': g_tab.choice(np.array(list(COUNTRIES), dtype=object), n_customers, p=np.array(list(COUNTRIES.values())) / sum(COUNTRIES.values())),
-                              'signup_ts': _ts(start, first - g_tab.uniform(1, 20, n_customers) / 1440)})
-    products = pd.DataFrame({'product_id': pid, 'category': cats[pr['cat']], 'price': pr['price'],
-                             'title': pr['title'], 'description': pr['desc']})
-    orders = pd.DataFrame({'order_id': oid, 'customer_id': cid[o_cust], 'ts': _ts(start, o_t), 'status': status})
-    io, ij = np.nonzero(items >= 0); ip = items[io, ij]
-    uq = g_tab.random(len(ip))
-    qty = 1 + (pr['consumable'][ip] & (uq < 0.3)) + (pr['consumable'][ip] & (uq < 0.1)) + (uq > 0.96)
-    order_items = pd.DataFrame({'order_id': oid[io], 'product_id': pid[ip], 'quantity': qty.astype('int64'),
-                                'unit_price': pr['price'][ip]})
-    events = pd.DataFrame({'user_id': cid[s_cust[s_order]][ses[eo]],
-                           'ts': _ts(start, ev['ts'][eo]), 'event_type': EVENT_CODES[ev['etype'][eo]],
-                           'product_id': pid[ev['product'][eo]], 'session_id': _ids('S', len(s_order))[ses[eo]],
-                           'category': cats[pr['cat'][ev['product'][eo]]]})
-    reviews = pd.DataFrame({'review_id': _ids('R', len(rv['order'])), 'product_id': pid[rv['product']],
-                            'customer_id': cid[o_cust[rv['order']]], 'ts': _ts(start, rv['ts']), 'rating': rv['rating'].astype('int64'),
-                            'title': rv['title'], 'text': rv['text'], 'language': 'en'})
-    truth = dict(time_unit='day', bgnbd=dict(r=r, alpha=alpha, a=a, b=b), gamma_gamma=dict(p=gg_p, q=gg_q, gamma=gg_gamma),
-                 chains=[[str(pid[x]) for x in ch] for ch in pr['chains']],
-                 consumables=[str(x) for x in pid[pr['consumable']]],
-                 product_quality={str(p_): round(float(q_), 4) for p_, q_ in zip(pid, pr['quality'])},
-                 order_origin={'affinity': int((how == 0).sum()), 'chain': int((how == 1).sum()), 'repeat': int((how == 2).sum())})
-    meta = dict(knobs=_jsonable(knobs), truth=truth)
+    tables = _tables(g_tab, start, pr, o_cust, o_t, status, items, sessions, rv, n_customers)
+    meta = dict(knobs=jsonable(knobs), truth=_truth(pr, how, r, alpha, a, b, gg_p, gg_q, gg_gamma))
     get_logger(__name__).debug('synthetic shop seed=%s: %d orders, %d events, %d reviews in %.1f s',
-                               seed, n_ord, len(events), len(reviews), time.perf_counter() - t_start)
-    return Shop.from_tables(dict(customers=customers, products=products, orders=orders, order_items=order_items,
-                                 events=events, reviews=reviews), name=f'synthetic-seed{seed}', source='shopnb.synthetic', meta=meta)
+                               seed, len(o_t), len(tables['events']), len(tables['reviews']), time.perf_counter() - t_start)
+    return Shop.from_tables(tables, name=f'synthetic-seed{seed}', source='shopnb.synthetic', meta=meta)
 
-def _jsonable(d):
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
-
+# %% ../nbs/03_synthetic.ipynb #5270bcee
 def _check_knobs(k):
     "Raise `ShopnbError` naming the first knob outside its range."
     def bad(name, want): raise ShopnbError(f"synthetic(): {name}={k[name]!r} is invalid; expected {want}")

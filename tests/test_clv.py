@@ -120,3 +120,31 @@ def test_clv_falls_with_the_discount_rate(bg_sim):
     assert (v0 > v1).all() and (v1 > v2).all()
     # every purchase is discounted by between one and `steps` steps
     assert (v1 <= v0 / 1.01 + 1e-12).all() and (v1 >= v0 / 1.01 ** 12 - 1e-12).all()
+
+
+def test_fits_reach_the_derivative_free_maximum(bg_sim):
+    """BFGS with the analytic gradients ends where a derivative-free search (Nelder-Mead on the log-likelihood alone,
+    tight tolerances) ends: the same maximum, so the gradients lead the fit to the right place, not only quickly."""
+    from scipy import optimize
+    from shopnb.clv import _bgnbd_nll, _gg_nll
+    x, tx, T = bg_sim.x.to_numpy(), bg_sim.tx.to_numpy(), bg_sim['T'].to_numpy()
+    m = BGNBD().fit(x, tx, T)
+    assert m.converged_
+    nm = optimize.minimize(lambda p: _bgnbd_nll(p, x, tx, T, np.ones(len(x)))[0], np.log([1.0, T.mean(), 1.0, 1.0]),
+                           method='Nelder-Mead', options=dict(maxiter=20000, xatol=1e-10, fatol=1e-13))
+    np.testing.assert_allclose(list(m.params_.values()), np.exp(nm.x), rtol=1e-4)
+    assert m.loglik_ >= -nm.fun * len(x) - 1e-6
+    xg, mg = simulate_gamma_gamma(5_000, **GG_TRUTH, rng=np.random.default_rng(1))
+    g = GammaGamma().fit(xg, mg)
+    nm = optimize.minimize(lambda p: _gg_nll(p, xg, mg)[0], np.log([1.0, 1.0, mg.mean()]),
+                           method='Nelder-Mead', options=dict(maxiter=20000, xatol=1e-10, fatol=1e-13))
+    np.testing.assert_allclose(list(g.params_.values()), np.exp(nm.x), rtol=1e-4)
+    assert g.loglik_ >= -nm.fun * len(xg) - 1e-6
+
+
+def test_make_model():
+    from shopnb.clv import MODELS, make_model
+    from shopnb.core import ShopnbError
+    assert set(MODELS) == {'bgnbd', 'gamma_gamma'} and make_model('gamma_gamma', penalizer=0.2).penalizer == 0.2
+    with pytest.raises(ShopnbError, match=r"unknown CLV model 'pareto_nbd'; choose from \['bgnbd', 'gamma_gamma'\]"):
+        make_model('pareto_nbd')

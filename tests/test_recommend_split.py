@@ -72,7 +72,8 @@ def short_shop(tmp_path_factory):
 
 def test_report_on_a_short_clickstream(short_shop, tmp_path):
     from shopnb.reports import run_report
-    run = run_report('recommend', params=dict(models=['popular', 'history', 'itemknn', 'reranker', 'sasrec'], sasrec_epochs=2, n_examples=1),
+    run = run_report('recommend', params=dict(models=['popular', 'history', 'itemknn', 'reranker', 'sasrec'], sasrec_epochs=2, n_examples=1,
+                                              sasrec_max_items=10),  # 25 items: more than 10, so the sequence model is left out
                      data_dir=short_shop, out=tmp_path, update_index=False, force=True)
     assert run.status == 'ok', run.error
     m = run.metrics
@@ -82,3 +83,5 @@ def test_report_on_a_short_clickstream(short_shop, tmp_path):
     assert 'Split used:' in html and 'does not fit' in html
     assert 'this shop has no product titles or descriptions to embed' in html  # no products table: the section is left out
     assert 'Products nobody bought yet' not in html
+    assert 'sasrec' not in {k.split('/')[0] for k in m if k.endswith('ndcg@10')} and 'sasrec_max_items=10' in m['sasrec/left_out']
+    assert 'sasrec_max_items=10' in html  # said on the page
