@@ -27,6 +27,7 @@ def median_time(fn, repeat: int = 5):
     "Median wall time of `repeat` calls of `fn()` (seconds) and the last call's result: for steps short enough to repeat."
     times, out = [], None
     for _ in range(repeat):
+        out = None  # free the previous result first, so that peak memory is that of one call
         t = time.perf_counter(); out = fn(); times.append(time.perf_counter() - t)
     return round(float(sorted(times)[len(times) // 2]), 4), out
 

@@ -97,6 +97,7 @@ def _timed(fn, repeat: int):
     "Wall time of `fn()` and its result: run once, and when that took under 10 s, the median of `repeat` further runs."
     t = time.perf_counter(); out = fn(); first = time.perf_counter() - t
     if first >= 10 or repeat <= 1: return round(first, 4), out
+    del out  # one result alive at a time: the peak memory is that of one run
     return C.median_time(fn, repeat)
 
 

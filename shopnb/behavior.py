@@ -10,9 +10,9 @@ from .core import ShopnbError
 from .schema import Shop, EVENT_TYPES, SALE_STATUSES, order_revenue_sql
 
 # %% auto #0
-__all__ = ['RFM_SEGMENTS', 'NONPORTABLE', 'table_names', 'columns', 'connect', 'check_event_types', 'sessionize_sql',
-           'sessionize', 'sessions_sql', 'sessions', 'funnel_sql', 'funnel', 'cohort_sql', 'cohort_retention',
-           'cohort_matrix', 'rfm_sql', 'rfm', 'rfm_summary', 'nonportable']
+__all__ = ['RFM_SEGMENTS', 'table_names', 'columns', 'connect', 'check_event_types', 'sessionize_sql', 'sessionize',
+           'sessions_sql', 'sessions', 'funnel_sql', 'funnel', 'cohort_sql', 'cohort_retention', 'cohort_matrix',
+           'rfm_sql', 'rfm', 'rfm_summary']
 
 # %% ../nbs/10_behavior.ipynb #9acb4868
 _REQUIRED = {'events': ('user_id', 'ts', 'event_type'), 'orders': ('order_id', 'customer_id', 'ts'),
@@ -320,21 +320,3 @@ def rfm_summary(r: pd.DataFrame) -> pd.DataFrame:
                                  frequency=('frequency', 'mean'), monetary=('monetary', 'mean'), revenue=('monetary', 'sum'))
     g['share'] = g.customers / g.customers.sum(); g['revenue_share'] = g.revenue / g.revenue.sum()
     return g.drop(columns='revenue').sort_values('customers', ascending=False)
-
-# %% ../nbs/10_behavior.ipynb #40fda274
-NONPORTABLE = {  # regular expression (case-insensitive) -> why the construct is left out of the SQL builders
-    r'\bepoch\s*\(': "epoch(a) - epoch(b) is whole seconds on Spark: use datediff('microsecond', b, a) / 1e6",
-    r'\bepoch_(ms|us|ns)\b': "epoch_ms/epoch_us/epoch_ns do not exist on Spark",
-    r'\bquantile_cont\b': "quantile_cont does not exist on Spark",
-    r'\bgenerate_series\b': "generate_series does not exist on Spark",
-    r'\bextract\s*\(\s*dow\b|\bdayofweek\s*\(': "the day of the week counts Sunday as 0 on DuckDB and 1 on Spark",
-    r"\bdatediff\s*\(\s*'(day|week|month|quarter|year)'\s*,(?!\s*cast\s*\()": "day differences on timestamps differ (day boundaries vs 24-hour periods): cast to date first",
-    r'\b(list|array_agg|string_agg|group_concat|listagg)\s*\(': "ordered list aggregates lose their order on Spark",
-    r'::': "DuckDB cast shorthand: write cast(x as type)",
-    r'//': "DuckDB integer division: write cast(floor(a / b) as bigint)",
-    r'(?<!/)/(?!/)(?!\s*(nullif\s*\(|[\d.]))': "division by a column: divide by nullif(x, 0) (an error under Spark's ANSI mode)",
-}
-
-def nonportable(sql: str) -> list:
-    "The reasons, from `NONPORTABLE`, why `sql` would not mean the same on DuckDB and Spark (empty when none is found)."
-    return [why for pat, why in NONPORTABLE.items() if re.search(pat, sql, re.I)]
