@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import shared_data, versions, row, run_peer, write_results, ROOT  # noqa: E402
+from _common import shared_data, versions, row, run_peer, write_results, wait_for_idle, ROOT  # noqa: E402
 
 os.environ.setdefault('SHOPNB_PROGRESS', '0')
 from shopnb.core import get_logger  # noqa: E402
@@ -56,6 +56,7 @@ def main(argv=None):
     ap.add_argument('--n-jobs', type=int, default=1, help='parallel workers over windows for the shopnb members')
     ap.add_argument('--models', default='all', help='shopnb models (comma-separated; default all)')
     args = ap.parse_args(argv)
+    load0 = wait_for_idle()
     data = shared_data(args.data)
     S = protocol_series(data)
     targets = ['orders'] if args.quick else ['orders', 'revenue']
@@ -108,7 +109,7 @@ def main(argv=None):
              + ', '.join(f"{t} {totals[t]:.1f} s wall / {cpu[t]:.1f} s CPU" for t in targets)
              + f"; total {sum(totals.values()):.1f} s wall / {sum(cpu.values()):.1f} s CPU (n_jobs={args.n_jobs}"
              + ('' if args.n_jobs == 1 else '; CPU counts the main process only')
-             + f"; 2-core machine shared with other jobs, load average at the end {os.getloadavg()[0]:.1f}).\n"
+             + f"; 2 cores, load average {load0:.1f} at the start and {os.getloadavg()[0]:.1f} at the end).\n"
              + 'Best shopnb model by MASE: ' + ', '.join(f"{t} {best[t]['method']} {best[t]['metrics']['mase']:.3f}" for t in targets) + '.\n'
              "Peer wall times include numba compilation on first use. Prophet is not installed in the peers' environment.")
     for r in rows: r['shopnb_backtest_s'], r['shopnb_backtest_cpu_s'] = round(totals[r['task']], 3), round(cpu[r['task']], 3)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import shared_data, versions, row, run_peer, write_results, ROOT, RESULTS  # noqa: E402
+from _common import shared_data, versions, row, run_peer, write_results, wait_for_idle, ROOT, RESULTS  # noqa: E402
 
 os.environ.setdefault('SHOPNB_PROGRESS', '0')
 from shopnb.core import set_threads, get_logger, bf16_supported  # noqa: E402
@@ -297,4 +297,5 @@ if __name__ == '__main__':
     ap.add_argument('--threads', type=int, default=2, help='CPU threads (protocol S: 2)')
     ap.add_argument('--rewrite', action='store_true', help='only regenerate the Markdown from the results JSON')
     a = ap.parse_args()
+    if not a.rewrite: wait_for_idle()
     rewrite(a) if a.rewrite else run(a)
