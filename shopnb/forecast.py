@@ -680,7 +680,9 @@ def backtest(y: pd.Series,  # the series
         if isinstance(model, Combination) and model.cache is None: model = clone(model).set_params(cache=cache)
         if n_jobs != 1 and not isinstance(model, Combination) and len(cuts) > 1:
             from joblib import Parallel, delayed
-            res = Parallel(n_jobs=n_jobs)(delayed(_one_window)(model, y, c, horizon, levels, X) for c in cuts)
+            from joblib.externals.loky import get_reusable_executor
+            try: res = Parallel(n_jobs=n_jobs)(delayed(_one_window)(model, y, c, horizon, levels, X) for c in cuts)
+            finally: get_reusable_executor().shutdown(wait=True)  # no idle workers left behind to hold up the caller's exit
         else: res = [_one_window(model, y, c, horizon, levels, X) for c in cuts]
         wall[name] = time.perf_counter() - t0
         if X is None and not isinstance(model, Combination):
@@ -890,7 +892,9 @@ def forecast_many(series: pd.DataFrame,  # one column per group on a complete da
         parts = [_forecast_group(g, series.index, series.iloc[:, i].to_numpy(), *args) for i, g in enumerate(progress(groups, desc='groups'))]
     elif engine == 'processes':
         from joblib import Parallel, delayed
-        parts = Parallel(n_jobs=n_jobs)(delayed(_forecast_group)(g, series.index, series.iloc[:, i].to_numpy(), *args) for i, g in enumerate(groups))
+        from joblib.externals.loky import get_reusable_executor
+        try: parts = Parallel(n_jobs=n_jobs)(delayed(_forecast_group)(g, series.index, series.iloc[:, i].to_numpy(), *args) for i, g in enumerate(groups))
+        finally: get_reusable_executor().shutdown(wait=True)  # no idle workers left behind to hold up the caller's exit
     else:
         long = series.set_axis(groups, axis=1).rename_axis('date').reset_index().melt(id_vars='date', var_name='group', value_name='value')
         parts = [_spark_many(long[['group', 'date', 'value']], args, levels, spark)]
