@@ -19,10 +19,20 @@ __all__ = ['TARGETS', 'FREQS', 'UK_ONE_OFF', 'shop_series', 'uk_holidays', 'Shop
 TARGETS = ('orders', 'revenue', 'units')
 FREQS = {'D': 'day', 'W': 'week'}
 
+_VALUE_SQL = {'orders': 'count(distinct s.order_id)', 'revenue': 'sum(s.revenue)', 'units': 'sum(s.quantity)'}  # target -> aggregate over sale lines `s`
+
+def _weekly(out, idx, freq):
+    "Daily `out` on calendar `idx` summed to whole weeks ending on Sunday when `freq` is 'W' (partial first/last weeks dropped)."
+    if freq != 'W': return out
+    out = out.resample('W-SUN').sum()
+    if idx[-1].day_of_week != 6: out = out.iloc[:-1]
+    if idx[0].day_of_week != 0: out = out.iloc[1:]
+    return out
+
 def _agg_sql(target, by, statuses):
     "Query and parameters for one `target` value per day (and category) over the shop's sale lines."
     lines, params = sale_lines_sql(statuses)
-    val = {'orders': 'count(distinct s.order_id)', 'revenue': 'sum(s.revenue)', 'units': 'sum(s.quantity)'}[target]
+    val = _VALUE_SQL[target]
     if not by: return f"select cast(s.ts as date) as day, {val} as value from ({lines}) s group by all order by 1", params
     return (f"""select cast(s.ts as date) as day, coalesce(p.category, 'unknown') as category, {val} as value
                 from ({lines}) s left join products p on p.product_id = s.product_id group by all order by 1""", params)
@@ -51,11 +61,7 @@ def shop_series(shop,  # a `shopnb.schema.Shop` with `orders` and `order_items` 
     if by: out = df.pivot_table(index='day', columns='category', values='value', aggfunc='sum').reindex(idx).fillna(0.0)
     else: out = df.set_index('day')['value'].reindex(idx).fillna(0.0).rename(target)
     out = out.astype(float)
-    if freq == 'W':
-        out = out.resample('W-SUN').sum()
-        if idx[-1].day_of_week != 6: out = out.iloc[:-1]
-        if idx[0].day_of_week != 0: out = out.iloc[1:]
-    return out
+    return _weekly(out, idx, freq)
 
 # %% ../nbs/41_fcseries.ipynb #55d1af67
 UK_ONE_OFF = {  # England and Wales bank holidays outside the rules since 1995 (gov.uk): one-off days, and rule dates moved (old: new)

@@ -12,7 +12,7 @@ from .schema import SALE_STATUSES, sale_lines_sql
 from .fcseries import *
 from .fcmodels import *
 from .fcbacktest import *
-from .fcseries import _freq
+from .fcseries import _freq, _VALUE_SQL, _weekly
 from .fcmodels import _quiet, _check_levels
 
 # %% auto #0
@@ -47,7 +47,7 @@ def group_series(shop,  # a `shopnb.schema.Shop` with `orders` and `order_items`
     try:
         grp, join = _group_column(con, by)
         lines, params = sale_lines_sql(statuses)
-        val = {'orders': 'count(distinct s.order_id)', 'revenue': 'sum(s.revenue)', 'units': 'sum(s.quantity)'}[target]
+        val = _VALUE_SQL[target]
         df = con.execute(f"select cast(s.ts as date) as day, {grp} as grp, {val} as value from ({lines}) s {join} group by all", params).df()
         lo, hi = con.execute("select min(cast(ts as date)), max(cast(ts as date)) from orders").fetchone()
     finally: con.close()
@@ -55,10 +55,7 @@ def group_series(shop,  # a `shopnb.schema.Shop` with `orders` and `order_items`
     idx = pd.date_range(pd.Timestamp(lo), pd.Timestamp(hi), freq='D', name='date')
     df['day'] = pd.to_datetime(df['day'])
     out = df.pivot_table(index='day', columns='grp', values='value', aggfunc='sum').reindex(idx).fillna(0.0).astype(float)
-    if freq == 'W':
-        out = out.resample('W-SUN').sum()
-        if idx[-1].day_of_week != 6: out = out.iloc[:-1]
-        if idx[0].day_of_week != 0: out = out.iloc[1:]
+    out = _weekly(out, idx, freq)
     tot = out.sum()
     order = sorted(out.columns, key=lambda g: (-tot[g], str(g)))
     out = out[order[:top] if top else order]
