@@ -331,6 +331,8 @@ def main(argv: list|None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        import logging  # the interrupted kernel's unfinished tasks are reported by asyncio at exit: noise after this message
+        logging.getLogger('asyncio').setLevel(logging.CRITICAL)
         print("error: interrupted", file=sys.stderr)
         return 130
     except OSError as e:
